@@ -1,0 +1,1 @@
+"""Corpora: the manifest contract, its validation and the importers that write one."""

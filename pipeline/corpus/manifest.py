@@ -1,0 +1,191 @@
+"""The manifest contract (DESIGN.md): one CSV per corpus, validated before any work starts."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("name", "split", "video", "audio", "text", "label", "openset")
+OPTIONAL_COLUMNS = ("face",)
+MEDIA_COLUMNS = ("video", "audio", "face")
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+SPLIT_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class ManifestError(ValueError):
+    """Every manifest-level problem at once, so a user fixes the file in one pass."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{path}: {len(problems)} problem(s) in the manifest:\n{listing}")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated manifest: rows plus the folder its relative paths start from."""
+
+    path: Path
+    rows: pd.DataFrame
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def media_path(self, row: pd.Series, column: str) -> Path | None:
+        """Absolute path of a row's media file, or None where the column is empty."""
+        value = row.get(column, "")
+        return self.root / value if value else None
+
+    def split(self, name: str) -> pd.DataFrame:
+        return self.rows[self.rows["split"] == name]
+
+
+def parse_openset(value: str) -> list[str]:
+    """Parse a Python-style list string ("['happy', 'relieved']") without evaluating code."""
+    if not value.strip():
+        return []
+    parsed = ast.literal_eval(value)
+    if not isinstance(parsed, list | tuple) or not all(isinstance(w, str) for w in parsed):
+        raise ValueError("openset must be a list of strings")
+    return [w.strip().lower() for w in parsed if w.strip()]
+
+
+def format_openset(words: list[str]) -> str:
+    return str([str(w) for w in words])
+
+
+def _path_problem(value: str) -> str | None:
+    if not value:
+        return None
+    if os.path.isabs(value) or value.startswith(("\\", "~")):
+        return f"path {value!r} is absolute; use a path relative to the manifest's folder"
+    normal = os.path.normpath(value)
+    if normal == ".." or normal.startswith(".." + os.sep):
+        return f"path {value!r} leaves the manifest's folder"
+    return None
+
+
+def _row_problems(row: pd.Series, lineno: int, labels: list[str] | None) -> list[str]:
+    problems = []
+    name = row["name"]
+    if not NAME_RE.match(name) or name in {".", ".."}:
+        problems.append(f"row {lineno}: name {name!r} must match [A-Za-z0-9_.-]+ (no path separators)")
+    if not SPLIT_RE.match(row["split"]):
+        problems.append(f"row {lineno} ({name}): split {row['split']!r} must be one word")
+    if labels is not None and row["label"] and row["label"] not in labels:
+        problems.append(f"row {lineno} ({name}): label {row['label']!r} is not one of {labels}")
+    for column in MEDIA_COLUMNS:
+        problem = _path_problem(row.get(column, ""))
+        if problem:
+            problems.append(f"row {lineno} ({name}): {column} {problem}")
+    try:
+        parse_openset(row["openset"])
+    except (ValueError, SyntaxError) as exc:
+        problems.append(f"row {lineno} ({name}): openset {row['openset']!r} is not a list of words ({exc})")
+    return problems
+
+
+def validate(rows: pd.DataFrame, labels: list[str] | None) -> list[str]:
+    """Return every problem in the rows; line numbers count the header as line 1."""
+    missing = [c for c in COLUMNS if c not in rows.columns]
+    if missing:
+        return [f"missing column(s) {missing}; a manifest has columns {list(COLUMNS)}"]
+    problems = []
+    seen: dict[str, int] = {}
+    for index, row in rows.iterrows():
+        lineno = int(index) + 2
+        problems += _row_problems(row, lineno, labels)
+        if row["name"] in seen:
+            problems.append(f"row {lineno}: name {row['name']!r} duplicates row {seen[row['name']]}")
+        else:
+            seen[row["name"]] = lineno
+    return problems
+
+
+def ensure_valid(rows: pd.DataFrame, path: Path, labels: list[str] | None) -> None:
+    """Raise ManifestError naming `path` when the rows break the contract."""
+    problems = validate(rows.reset_index(drop=True), labels)
+    if problems:
+        raise ManifestError(path, problems)
+
+
+def rebase_paths(rows: pd.DataFrame, source_root: Path, target_root: Path) -> pd.DataFrame:
+    """Make media paths relative to `target_root` instead of `source_root` (lexically, no symlinks)."""
+    rows = rows.copy()
+    for column in MEDIA_COLUMNS:
+        if column in rows.columns:
+            rows[column] = [
+                Path(os.path.relpath(os.path.normpath(source_root / v), target_root)).as_posix() if v else ""
+                for v in rows[column]
+            ]
+    return rows
+
+
+def read_manifest(path: str | Path, labels: list[str] | None = None) -> Manifest:
+    """Read and validate a manifest; raise ManifestError listing every problem with its row.
+
+    Invalid UTF-8 in a field is kept (surrogate-escaped) so one bad transcript fails one clip,
+    not the whole corpus.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(path, ["file not found (set dataset.manifest or run the corpus stage first)"])
+    rows = pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding="utf-8", encoding_errors="surrogateescape"
+    )
+    for column in OPTIONAL_COLUMNS:
+        if column not in rows.columns:
+            rows[column] = ""
+    ensure_valid(rows, path, labels)
+    return Manifest(path=path, rows=rows.reset_index(drop=True))
+
+
+def missing_media(manifest: Manifest) -> list[tuple[str, str, str]]:
+    """(name, column, path) for every referenced media file that does not exist."""
+    missing = []
+    for column in MEDIA_COLUMNS:
+        for name, value in zip(manifest.rows["name"], manifest.rows[column], strict=True):
+            if value and not (manifest.root / value).exists():
+                missing.append((name, column, value))
+    return missing
+
+
+def warn_missing_media(manifest: Manifest, show: int = 10) -> list[tuple[str, str, str]]:
+    """One warning for all missing files; the clips are then handled like any broken clip."""
+    missing = missing_media(manifest)
+    if missing:
+        listed = ", ".join(f"{n} ({c}: {p})" for n, c, p in missing[:show])
+        more = f" and {len(missing) - show} more" if len(missing) > show else ""
+        log.warning(
+            "%s: %d media file(s) are missing: %s%s. They are recorded per clip as failures.",
+            manifest.path,
+            len(missing),
+            listed,
+            more,
+        )
+    return missing
+
+
+def write_manifest(rows: pd.DataFrame, path: str | Path) -> Path:
+    """Write rows in the contract's column order (plus `face` when any row has one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = rows.copy()
+    for column in COLUMNS:
+        if column not in rows.columns:
+            rows[column] = ""
+    columns = list(COLUMNS) + [
+        c for c in OPTIONAL_COLUMNS if c in rows.columns and rows[c].astype(bool).any()
+    ]
+    rows[columns].fillna("").to_csv(path, index=False, lineterminator="\n")
+    return path

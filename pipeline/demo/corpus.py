@@ -1,0 +1,177 @@
+"""Generate the offline demo corpus: mp4 clips, transcripts, a manifest, OV sets and babble noise.
+
+Every clip is drawn from its own seeded generator (seed, split, index), so the corpus is the same
+whatever the number of worker processes or the order they finish in.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from pipeline.corpus.manifest import format_openset, write_manifest
+from pipeline.demo import EMOTIONS
+from pipeline.demo.face import draw_clip
+from pipeline.demo.transcript import make_transcript
+from pipeline.demo.voice import synth_voice
+from pipeline.media.write import write_clip
+from pipeline.parallel import process_map
+from pipeline.params import ParamError, pick, pick_range
+from pipeline.tracks.emotion_words import FAMILIES, NEIGHBOURS
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """How the demo corpus is drawn; params.yaml's `demo.*` keys map onto these fields."""
+
+    seed: int = 0
+    sizes: dict[str, int] = field(default_factory=lambda: {"train": 300, "unlabeled": 1500, "test": 300})
+    class_weights: tuple[float, ...] = (0.22, 0.18, 0.2, 0.15, 0.13, 0.12)
+    frame_size: int = 96
+    fps: int = 8
+    seconds: tuple[float, float] = (1.5, 3.0)
+    audio_confusion: float = 0.35  # chance a clip's voice shows another emotion
+    video_confusion: float = 0.35  # chance a clip's face shows another emotion
+    text_neutral: float = 0.25  # chance a transcript has no emotion words
+    text_misleading: float = 0.2  # chance a transcript's words express another emotion
+    missing_video: float = 0.02  # fraction of clips written without a video stream
+    babble_files: int = 8
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    split: str
+    index: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.split}_{self.index:05d}"
+
+
+def clip_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(split.encode()), index])
+
+
+def _other(emotion: str, rng: np.random.Generator) -> str:
+    others = [e for e in EMOTIONS if e != emotion]
+    return others[rng.integers(len(others))]
+
+
+def _cue(label: str, confusion: float, rng: np.random.Generator) -> str:
+    return _other(label, rng) if rng.random() < confusion else label
+
+
+def _text_cue(label: str, cfg: DemoConfig, rng: np.random.Generator) -> str:
+    draw = rng.random()
+    if draw < cfg.text_neutral:
+        return "neutral"
+    if draw < cfg.text_neutral + cfg.text_misleading:
+        return _other(label, rng)
+    return label
+
+
+def openset_words(label: str, rng: np.random.Generator) -> list[str]:
+    """2-5 words around the label: mostly its own family, sometimes a neighbouring one."""
+    family = FAMILIES[label]
+    count = int(rng.integers(2, 6))
+    own = list(rng.choice(family, size=min(count, len(family)), replace=False))
+    if rng.random() < 0.8 and family[0] not in own:
+        own[0] = family[0]
+    if count > 2 and rng.random() < 0.35:
+        neighbour = FAMILIES[NEIGHBOURS[label][rng.integers(2)]]
+        own[-1] = neighbour[rng.integers(len(neighbour))]
+    return list(dict.fromkeys(own))
+
+
+def make_clip(spec: ClipSpec, cfg: DemoConfig, out: Path) -> dict[str, str]:
+    """Write one clip and return its manifest row plus the cues it was drawn with."""
+    rng = clip_rng(cfg.seed, spec.split, spec.index)
+    label = EMOTIONS[rng.choice(len(EMOTIONS), p=np.asarray(cfg.class_weights) / sum(cfg.class_weights))]
+    audio_cue, video_cue = _cue(label, cfg.audio_confusion, rng), _cue(label, cfg.video_confusion, rng)
+    text_cue = _text_cue(label, cfg, rng)
+    seconds = rng.uniform(*cfg.seconds)
+    audio = synth_voice(audio_cue, seconds, rng, intensity=rng.uniform(0.5, 1.0))
+    has_video = rng.random() >= cfg.missing_video
+    frames = draw_clip(
+        video_cue, max(2, round(seconds * cfg.fps)), rng, rng.uniform(0.5, 1.0), cfg.frame_size
+    )
+    path = Path("clips") / f"{spec.name}.mp4"
+    write_clip(out / path, frames if has_video else None, cfg.fps, audio, SAMPLE_RATE)
+    return {
+        "name": spec.name,
+        "split": spec.split,
+        "video": path.as_posix(),
+        "audio": "",
+        "text": make_transcript(text_cue, rng),
+        "label": label,
+        "openset": format_openset(openset_words(label, rng)),
+        "audio_cue": audio_cue,
+        "video_cue": video_cue,
+        "text_cue": text_cue,
+    }
+
+
+def _make_clip_star(job: tuple[ClipSpec, DemoConfig, Path]) -> dict[str, str]:
+    return make_clip(*job)
+
+
+def make_babble(cfg: DemoConfig, out: Path, seconds: float = 8.0, voices: int = 5) -> list[Path]:
+    """Babble noise files (overlapping demo voices), standing in for MUSAN speech."""
+    paths = []
+    for i in range(cfg.babble_files):
+        rng = clip_rng(cfg.seed, "babble", i)
+        mix = np.zeros(int(seconds * SAMPLE_RATE), np.float32)
+        for _ in range(voices):
+            voice = synth_voice(EMOTIONS[rng.integers(len(EMOTIONS))], rng.uniform(1.5, 3.0), rng)
+            start = int(rng.integers(0, mix.size - voice.size))
+            mix[start : start + voice.size] += voice
+        path = out / "noise" / f"babble_{i:02d}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, mix / (np.abs(mix).max() + 1e-9) * 0.5, SAMPLE_RATE, subtype="PCM_16")
+        paths.append(path)
+    return paths
+
+
+def make_demo_corpus(cfg: DemoConfig, out: Path) -> Path:
+    """Write clips, manifest.csv (unlabeled rows without labels), unlabeled_truth.csv, cues.csv, noise/."""
+    out.mkdir(parents=True, exist_ok=True)
+    specs = [ClipSpec(split, i) for split, n in cfg.sizes.items() for i in range(n)]
+    jobs = [(spec, cfg, out) for spec in specs]
+    rows = process_map(_make_clip_star, jobs, cfg.workers, "demo clips")
+    table = pd.DataFrame(rows)
+    unlabeled = table["split"] == "unlabeled"
+    table[unlabeled][["name", "label"]].to_csv(out / "unlabeled_truth.csv", index=False, lineterminator="\n")
+    table[["name", "split", "label", "audio_cue", "video_cue", "text_cue"]].to_csv(
+        out / "cues.csv", index=False, lineterminator="\n"
+    )
+    table.loc[unlabeled, ["label", "openset"]] = ""
+    make_babble(cfg, out)
+    return write_manifest(table, out / "manifest.csv")
+
+
+def demo_config(params: dict) -> DemoConfig:
+    """DemoConfig from params.yaml's `demo.*` keys (each one listed in dvc.yaml's demo stage)."""
+    sizes = {split: pick(params, f"demo.{split}", int) for split in ("train", "unlabeled", "test")}
+    for split, size in sizes.items():
+        if size < 0:
+            raise ParamError(f"params.yaml: demo.{split} must be >= 0, got {size}")
+    return DemoConfig(
+        seed=pick(params, "demo.seed", int),
+        sizes=sizes,
+        frame_size=pick_range(params, "demo.frame_size", int, 32, 512),
+        fps=pick_range(params, "demo.fps", int, 1, 60),
+        audio_confusion=pick_range(params, "demo.audio_confusion", float, 0.0, 1.0),
+        video_confusion=pick_range(params, "demo.video_confusion", float, 0.0, 1.0),
+        text_neutral=pick_range(params, "demo.text_neutral", float, 0.0, 1.0),
+        text_misleading=pick_range(params, "demo.text_misleading", float, 0.0, 1.0),
+        missing_video=pick_range(params, "demo.missing_video", float, 0.0, 1.0),
+        workers=pick_range(params, "demo.workers", int, 1, 256),
+    )

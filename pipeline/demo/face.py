@@ -1,0 +1,127 @@
+"""A drawn face whose mouth, brows and eyes carry the emotion cue, at random place, size and light."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Expression:
+    smile: float  # mouth curvature: + up at the corners, - down
+    mouth_open: float  # 0 closed .. 1 wide open
+    brow_tilt: float  # + inner ends down (anger), - inner ends up (worry, sadness)
+    brow_raise: float  # brow height above the eyes
+    eye_open: float  # relative eye height
+
+
+EXPRESSION = {
+    "neutral": Expression(0.0, 0.0, 0.0, 0.0, 1.0),
+    "angry": Expression(-0.3, 0.15, 0.9, -0.4, 0.65),
+    "happy": Expression(1.0, 0.25, 0.0, 0.1, 0.8),
+    "sad": Expression(-0.9, 0.0, -0.6, 0.0, 0.6),
+    "worried": Expression(-0.35, 0.1, -0.9, 0.35, 1.1),
+    "surprise": Expression(0.0, 1.0, 0.0, 0.9, 1.6),
+}
+
+
+@dataclass(frozen=True)
+class Look:
+    """What stays fixed over one clip: placement, colours and lighting."""
+
+    cx: float
+    cy: float
+    radius: float
+    skin: np.ndarray
+    ink: np.ndarray
+    background: np.ndarray
+    light: np.ndarray  # (H, W) multiplicative lighting field
+
+
+def random_look(rng: np.random.Generator, size: int) -> Look:
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    angle = rng.uniform(0, 2 * np.pi)
+    light = 1 + rng.uniform(0.1, 0.5) * ((xx - 0.5) * np.cos(angle) + (yy - 0.5) * np.sin(angle))
+    return Look(
+        cx=size * rng.uniform(0.4, 0.6),
+        cy=size * rng.uniform(0.4, 0.6),
+        radius=size * rng.uniform(0.25, 0.36),
+        skin=rng.uniform([150, 100, 70], [255, 210, 180]),
+        ink=rng.uniform(10, 80, 3),
+        background=rng.uniform(0, 255, 3),
+        light=light * rng.uniform(0.7, 1.2),
+    )
+
+
+def _segments_distance(xx: np.ndarray, yy: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance from every pixel to a polyline."""
+    a, b = points[:-1], points[1:]
+    ab = b - a
+    px = xx[..., None] - a[:, 0]
+    py = yy[..., None] - a[:, 1]
+    t = np.clip((px * ab[:, 0] + py * ab[:, 1]) / ((ab**2).sum(axis=1) + 1e-9), 0, 1)
+    dx, dy = px - t * ab[:, 0], py - t * ab[:, 1]
+    return np.sqrt(dx**2 + dy**2).min(axis=-1)
+
+
+def _paint(image: np.ndarray, mask: np.ndarray, color: np.ndarray) -> None:
+    image[mask] = color
+
+
+def draw_face(look: Look, expression: Expression, size: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    r, cx, cy = look.radius, look.cx, look.cy
+    image = np.empty((size, size, 3), np.float32)
+    image[:] = look.background
+    _paint(image, ((xx - cx) / (0.85 * r)) ** 2 + ((yy - cy) / r) ** 2 <= 1, look.skin)
+    line = max(1.0, r * 0.07)
+    for side in (-1, 1):
+        ex, ey = cx + side * 0.38 * r, cy - 0.2 * r
+        eye_h = 0.1 * r * expression.eye_open
+        _paint(image, ((xx - ex) / (0.16 * r)) ** 2 + ((yy - ey) / max(eye_h, 0.5)) ** 2 <= 1, look.ink)
+        brow_y = ey - 0.25 * r - 0.15 * r * expression.brow_raise
+        inner = np.array([cx + side * 0.15 * r, brow_y + 0.12 * r * expression.brow_tilt])
+        outer = np.array([cx + side * 0.6 * r, brow_y - 0.04 * r * expression.brow_tilt])
+        _paint(image, _segments_distance(xx, yy, np.stack([inner, outer])) <= line, look.ink)
+    mouth_y, half = cy + 0.45 * r, 0.35 * r
+    mx = np.linspace(-half, half, 9)
+    curve = -expression.smile * 0.25 * r * (mx / half) ** 2
+    mouth = np.stack([cx + mx, mouth_y + curve], axis=1)
+    _paint(image, _segments_distance(xx, yy, mouth) <= line, look.ink)
+    if expression.mouth_open > 0.05:
+        open_h = 0.22 * r * expression.mouth_open
+        oval = ((xx - cx) / (0.22 * r)) ** 2 + ((yy - mouth_y - 0.5 * open_h) / open_h) ** 2 <= 1
+        _paint(image, oval, look.ink * 0.5)
+    image *= look.light[..., None]
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def blend(emotion: str, intensity: float) -> Expression:
+    """Interpolate between neutral and the emotion's full expression."""
+    cue, base = EXPRESSION[emotion], EXPRESSION["neutral"]
+    return Expression(
+        *(b + intensity * (c - b) for b, c in zip(vars(base).values(), vars(cue).values(), strict=True))
+    )
+
+
+def draw_clip(
+    emotion: str, n_frames: int, rng: np.random.Generator, intensity: float = 1.0, size: int = 96
+) -> np.ndarray:
+    """(n_frames, size, size, 3) uint8: the expression builds up over the clip, with small head motion."""
+    look = random_look(rng, size)
+    frames = []
+    for i in range(n_frames):
+        ramp = intensity * min(1.0, 0.3 + 1.4 * i / max(n_frames - 1, 1))
+        jitter = rng.normal(0, 0.6, 2)
+        moved = Look(
+            look.cx + jitter[0],
+            look.cy + jitter[1],
+            look.radius,
+            look.skin,
+            look.ink,
+            look.background,
+            look.light,
+        )
+        frames.append(draw_face(moved, blend(emotion, ramp), size))
+    return np.stack(frames)

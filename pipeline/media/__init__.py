@@ -1,0 +1,1 @@
+"""Media: decoding audio and frames from clips, writing clips, and the MER-NOISE corruption."""

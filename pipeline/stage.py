@@ -1,0 +1,26 @@
+"""What every stage entry shares: logging, and turning known input errors into a clear exit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from pipeline.corpus.manifest import ManifestError
+from pipeline.params import ParamError
+
+USER_ERRORS = (ManifestError, ParamError, FileNotFoundError)
+
+
+def setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def run_stage(main: Callable[[], None]) -> None:
+    """Run a stage; a bad manifest, parameter or missing input stops it with the message, exit 2."""
+    setup_logging()
+    try:
+        main()
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

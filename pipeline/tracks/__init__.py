@@ -1,0 +1,1 @@
+"""Tracks and metrics: SEMI, NOISE and OV scoring, and the emotion vocabulary they share."""

@@ -1,0 +1,31 @@
+"""DVC stage `corrupt`: build the test_noise split (MER-NOISE recipe) and the combined manifest.
+
+Usage: corrupt.py SOURCE_MANIFEST NOISE_DIR OUT_DIR OUT_MANIFEST
+"""
+
+import sys
+from pathlib import Path
+
+from pipeline.corpus.manifest import read_manifest, warn_missing_media
+from pipeline.corpus.noise_split import build_noise_split
+from pipeline.media.corrupt import corrupt_config
+from pipeline.params import load_params, pick, pick_range
+from pipeline.stage import run_stage
+
+
+def main() -> None:
+    source, noise_dir, out_dir, out_manifest = map(Path, sys.argv[1:5])
+    params = load_params()
+    cfg = corrupt_config(params)
+    split = pick(params, "corrupt.source_split", str)
+    workers = pick_range(params, "corrupt.workers", int, 1, 256)
+    manifest = read_manifest(source, pick(params, "labels", list))
+    warn_missing_media(manifest)
+    done = build_noise_split(
+        manifest, noise_dir, out_dir, out_manifest, cfg, source_split=split, workers=workers
+    )
+    print(f"{len(done)} noisy clips in {out_dir}; manifest: {out_manifest}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

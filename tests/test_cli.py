@@ -1,0 +1,41 @@
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import __version__
+
+COMMANDS = [
+    [],
+    ["corpus"],
+    ["corpus", "check"],
+    ["corpus", "import-mertools"],
+    ["corpus", "import-csv"],
+    ["demo"],
+    ["demo", "make"],
+    ["corrupt"],
+    ["report"],
+]
+
+
+def mer(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "mer")
+def test_every_command_has_help(command):
+    result = mer(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_version():
+    assert mer("--version").stdout.strip() == f"mer-pipeline {__version__}"
+
+
+def test_check_reports_all_manifest_errors_and_exits_2(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("name,split,video,audio,text,label,openset\na/b,train,,,x,happy,\nc,train,,,x,joy,\n")
+    result = mer("corpus", "check", str(path), "--labels", "happy,sad")
+    assert result.returncode == 2
+    assert "2 problem(s)" in result.stderr and "row 2" in result.stderr and "row 3" in result.stderr

@@ -1,0 +1,86 @@
+"""The real DVC graph, run by `dvc repro` on a copy of the project with a tiny demo corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"train": 6, "unlabeled": 3, "test": 4, "workers": 1}
+
+
+def dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", *args], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def set_params(project: Path, **sections: dict) -> None:
+    path = project / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    for section, values in sections.items():
+        params[section].update(values)
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("project")
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(ROOT / name, project / name)
+    for folder in ("pipeline", "stages"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    dvc(project, "init", "-q")
+    dvc(project, "config", "core.analytics", "false")
+    set_params(project, demo=TINY)
+    dvc(project, "repro")
+    return project
+
+
+def test_repro_builds_the_corpus_and_noise_split(project):
+    manifest = pd.read_csv(project / "data/corpus/manifest.csv", dtype=str, keep_default_na=False)
+    assert manifest["split"].value_counts().to_dict() == {
+        "train": 6,
+        "test": 4,
+        "test_noise": 4,
+        "unlabeled": 3,
+    }
+    for path in manifest["video"]:
+        assert (project / "data/corpus" / path).is_file()
+    assert len(pd.read_csv(project / "data/corpus/noisy/corruption.csv")) == 4
+
+
+def test_second_repro_does_nothing_and_status_is_clean(project):
+    again = dvc(project, "repro").stdout
+    assert "didn't change, skipping" in again and "Running stage" not in again
+    assert "up to date" in dvc(project, "status").stdout
+
+
+def test_changing_a_corrupt_key_reruns_only_corrupt(project):
+    set_params(project, corrupt={"seed": 7})
+    status = dvc(project, "status").stdout
+    assert "corrupt:" in status and "demo:" not in status
+    rerun = dvc(project, "repro").stdout
+    assert "Running stage 'corrupt'" in rerun and "Running stage 'demo'" not in rerun
+
+
+def test_bad_parameter_stops_the_stage_naming_the_key(project):
+    set_params(project, demo={"audio_confusion": 1.5})
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "demo.audio_confusion must be between 0.0 and 1.0, got 1.5" in result.stdout + result.stderr
+    set_params(project, demo={"audio_confusion": 0.35})
