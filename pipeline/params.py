@@ -43,15 +43,17 @@ def pick(params: dict[str, Any], key: str, kind: type | tuple[type, ...], defaul
     return node
 
 
-def pick_range(params: dict[str, Any], key: str, kind: type, low: float, high: float) -> Any:
-    value = pick(params, key, kind)
+def pick_range(
+    params: dict[str, Any], key: str, kind: type, low: float, high: float, default: Any = MISSING
+) -> Any:
+    value = pick(params, key, kind, default)
     if not low <= value <= high:
         raise ParamError(f"params.yaml: {key} must be between {low} and {high}, got {value!r}")
     return value
 
 
-def pick_choice(params: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
-    value = pick(params, key, str)
+def pick_choice(params: dict[str, Any], key: str, choices: tuple[str, ...], default: Any = MISSING) -> str:
+    value = pick(params, key, str, default)
     if value not in choices:
         raise ParamError(f"params.yaml: {key} must be one of {list(choices)}, got {value!r}")
     return value

@@ -7,9 +7,10 @@ import sys
 from collections.abc import Callable
 
 from pipeline.corpus.manifest import ManifestError
+from pipeline.errors import TooManyFailures
 from pipeline.params import ParamError
 
-USER_ERRORS = (ManifestError, ParamError, FileNotFoundError)
+USER_ERRORS = (ManifestError, ParamError, FileNotFoundError, TooManyFailures)
 
 
 def setup_logging() -> None:

@@ -75,6 +75,29 @@ def test_changing_a_corrupt_key_reruns_only_corrupt(project):
     assert "Running stage 'corrupt'" in rerun and "Running stage 'demo'" not in rerun
 
 
+def test_repro_builds_the_three_feature_stores(project):
+    for modality in ("audio", "video", "text"):
+        store = project / "data/features" / modality
+        assert len(list(store.glob("shard-*.h5"))) == 1 and (store / "failures.csv").is_file()
+
+
+def test_changing_an_audio_feature_key_reruns_only_audio_extraction(project):
+    set_params(
+        project,
+        features={
+            "audio": {
+                **yaml.safe_load((project / "params.yaml").read_text())["features"]["audio"],
+                "window_s": 5.0,
+            }
+        },
+    )
+    status = dvc(project, "status").stdout
+    assert "extract@audio:" in status
+    for other in ("extract@video", "extract@text", "demo:", "corrupt:"):
+        assert other not in status
+    dvc(project, "repro")
+
+
 def test_bad_parameter_stops_the_stage_naming_the_key(project):
     set_params(project, demo={"audio_confusion": 1.5})
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipeline import __version__
-from pipeline.cli import corpus, demo, report
+from pipeline.cli import corpus, demo, features, report
 from pipeline.stage import setup_logging
 
 app = typer.Typer(
@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 app.add_typer(corpus.app, name="corpus")
 app.add_typer(demo.app, name="demo")
+app.add_typer(features.app, name="features")
+app.command("extract")(features.extract)
 app.command("corrupt")(corpus.corrupt)
 app.command("report")(report.report)
 

@@ -1,0 +1,61 @@
+"""`mer features ...` and `mer extract`: feature stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.common import PARAMS_OPTION, user_errors
+from pipeline.corpus.manifest import read_manifest, warn_missing_media
+from pipeline.features.config import extract_config
+from pipeline.features.extract import extract as run_extract
+from pipeline.features.extract import parse_shard
+from pipeline.features.store import store_info
+from pipeline.params import load_params, pick
+
+app = typer.Typer(help="Inspect, import and export HDF5 feature stores.", no_args_is_help=True)
+
+
+@app.command("info")
+def info(
+    store: Path = typer.Argument(..., help="Store folder (holds shard-*.h5 and failures.csv)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: n, layers, dim, failed, absent, model."),
+) -> None:
+    """Summarise a feature store; says when its encoder was a random-init stand-in."""
+    with user_errors():
+        summary = store_info(store)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    stand_in = " (random-init stand-in)" if summary["random_init"] else ""
+    typer.echo(
+        f"{store}: {summary['modality']} from {summary['model']}{stand_in}; {summary['n']} clips, "
+        f"layers {summary['layers']}, dim {summary['dim']}, {summary['failed']} failed, "
+        f"{summary['absent']} absent, {summary['shards']} shard(s)"
+    )
+
+
+def extract(
+    modality: str = typer.Argument(..., help="audio, video or text."),
+    shard: str = typer.Option(
+        "0/1",
+        help="i/N: take the shards whose index is i modulo N (split a corpus "
+        "across processes or machines writing to one store folder).",
+    ),
+    manifest: Path = typer.Option(None, help="Manifest (default: params.yaml dataset.manifest)."),
+    store: Path = typer.Option(None, help="Store folder (default: data/features/MODALITY)."),
+    params: Path = PARAMS_OPTION,
+) -> None:
+    """Extract one modality with params.yaml's features.MODALITY settings; resumes finished shards."""
+    with user_errors():
+        values = load_params(params)
+        cfg = extract_config(values, modality)
+        loaded = read_manifest(manifest or Path(pick(values, "dataset.manifest", str)))
+        warn_missing_media(loaded)
+        result = run_extract(loaded, cfg, store or Path("data/features") / modality, parse_shard(shard))
+    typer.echo(
+        f"{modality}: {result.clips} clip(s) at {result.clips_per_s:.1f} clips/s, "
+        f"{result.skipped_shards} shard(s) reused, {result.failed} failed, {result.absent} absent"
+    )

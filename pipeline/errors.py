@@ -1,0 +1,5 @@
+"""Errors that stop a run with a message for the user rather than a traceback."""
+
+
+class TooManyFailures(RuntimeError):
+    """More clips failed than features.max_failed_fraction allows."""

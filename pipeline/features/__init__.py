@@ -1,0 +1,1 @@
+"""Features: model specs and loading, per-modality extractors, and the HDF5 feature stores."""

@@ -1,0 +1,82 @@
+"""Audio embeddings from any wav2vec2 / HuBERT / WavLM / data2vec-audio model.
+
+Every hidden layer is kept (layer choice happens downstream, s3prl-style). The utterance vector is the
+mean over *valid* frames only: padded frames are excluded (MERTools averages them in). Long clips run
+in windows and are combined by frame counts, so a window boundary does not reweight the mean.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+
+from pipeline.features.models import LoadedModel
+
+MIN_SAMPLES = 400  # the conv front end needs at least one 25 ms frame
+
+
+class AudioEmbedder:
+    def __init__(
+        self, loaded: LoadedModel, layers: list[int], window_s: float = 10.0, sample_rate: int = 16_000
+    ):
+        self.loaded = loaded
+        self.model = loaded.model
+        self.layers = layers
+        self.window = int(window_s * sample_rate)
+        self.normalize = self._normalizes()
+        self.can_pad = getattr(self.model.config, "feat_extract_norm", "layer") == "layer"
+        self.dim = self.model.config.hidden_size
+
+    def _normalizes(self) -> bool:
+        """Follow the model's own feature extractor: zero-mean unit-variance input or raw."""
+        if self.loaded.folder and (self.loaded.folder / "preprocessor_config.json").is_file():
+            config = json.loads((self.loaded.folder / "preprocessor_config.json").read_text())
+            return bool(config.get("do_normalize", True))
+        from transformers import AutoFeatureExtractor
+
+        extractor = AutoFeatureExtractor.from_pretrained(self.loaded.spec, revision=self.loaded.revision)
+        return bool(getattr(extractor, "do_normalize", True))
+
+    def _windows(self, wave: np.ndarray) -> list[np.ndarray]:
+        if self.normalize:
+            wave = (wave - wave.mean()) / np.sqrt(wave.var() + 1e-7)
+        starts = list(range(0, len(wave), self.window))
+        if len(starts) > 1 and len(wave) - starts[-1] < MIN_SAMPLES:
+            starts.pop()
+        return [wave[s:e] for s, e in zip(starts, starts[1:] + [len(wave)], strict=True)]
+
+    @torch.inference_mode()
+    def _forward(self, windows: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per window: (sum over valid frames of each kept layer (W, L, D), valid frame count (W,))."""
+        device, dtype = self.loaded.device, self.loaded.dtype
+        lengths = torch.tensor([len(w) for w in windows])
+        batch = torch.zeros(len(windows), int(lengths.max()))
+        for i, w in enumerate(windows):
+            batch[i, : len(w)] = torch.from_numpy(w)
+        mask = (torch.arange(batch.shape[1])[None] < lengths[:, None]).long()
+        out = self.model(batch.to(device, dtype), attention_mask=mask.to(device), output_hidden_states=True)
+        frames = self.model._get_feat_extract_output_lengths(lengths).long()
+        states = torch.stack([out.hidden_states[i] for i in self.layers], dim=1).float().cpu()
+        valid = (torch.arange(states.shape[2])[None] < frames[:, None]).float()
+        return torch.einsum("wltd,wt->wld", states, valid), frames.float()
+
+    def embed(self, waves: list[np.ndarray], batch_windows: int = 16) -> np.ndarray:
+        """(B, L, D) float32 utterance vectors."""
+        windows, owner = [], []
+        for clip, wave in enumerate(waves):
+            for window in self._windows(np.pad(wave, (0, max(0, MIN_SAMPLES - len(wave))))):
+                windows.append(window.astype(np.float32))
+                owner.append(clip)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        step = batch_windows if self.can_pad else 1
+        sums = torch.zeros(len(waves), len(self.layers), self.dim)
+        counts = torch.zeros(len(waves))
+        for start in range(0, len(order), step):
+            chunk = order[start : start + step]
+            total, frames = self._forward([windows[i] for i in chunk])
+            for row, i in enumerate(chunk):
+                sums[owner[i]] += total[row]
+                counts[owner[i]] += frames[row]
+        return (sums / counts[:, None, None]).numpy()

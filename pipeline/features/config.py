@@ -1,0 +1,77 @@
+"""Extraction settings per modality, read from params.yaml's `features.<modality>.*` keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from pipeline import __version__
+from pipeline.params import ParamError, pick, pick_choice, pick_range
+
+MODALITIES = ("audio", "video", "text")
+DTYPES = ("auto", "float32", "float16", "bfloat16")
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    modality: str
+    model: str
+    revision: str = "main"
+    trust_remote_code: bool = False
+    device: str = "auto"
+    dtype: str = "auto"
+    layers: str | list[int] = "all"
+    batch_size: int = 16  # clips per forward pass
+    bucket: int = 64  # clips decoded together, then sorted by length into batches
+    workers: int = 0  # decoding processes (0: decode in the main process)
+    shard_size: int = 1000  # clips per shard file
+    window_s: float = 10.0  # audio: window length for long clips
+    frames: int = 8  # video: frames sampled per clip
+    prompt: str = ""  # text: template with {text}; empty = mean over content tokens
+    max_tokens: int = 256  # text: truncation
+    seed: int = 0  # seed of random-init stand-ins
+    max_failed_fraction: float = 0.05
+
+    def digest(self) -> str:
+        """What makes two stores interchangeable: every setting that changes the numbers, and the version."""
+        settings = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("batch_size", "bucket", "workers", "max_failed_fraction", "device")
+        }
+        payload = json.dumps({"settings": settings, "version": __version__}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _layers(params: dict, key: str) -> str | list[int]:
+    value = pick(params, key, (str, list), default="all")
+    if isinstance(value, str) and value != "all":
+        raise ParamError(f"params.yaml: {key} must be 'all' or a list of layer indices, got {value!r}")
+    return value
+
+
+def extract_config(params: dict, modality: str) -> ExtractConfig:
+    if modality not in MODALITIES:
+        raise ParamError(f"modality must be one of {list(MODALITIES)}, got {modality!r}")
+    base = f"features.{modality}"
+    defaults = ExtractConfig(modality=modality, model="")
+    return ExtractConfig(
+        modality=modality,
+        model=pick(params, f"{base}.model", str),
+        revision=pick(params, f"{base}.revision", str, default=defaults.revision),
+        trust_remote_code=pick(params, f"{base}.trust_remote_code", bool, default=False),
+        device=pick(params, f"{base}.device", str, default=defaults.device),
+        dtype=pick_choice(params, f"{base}.dtype", DTYPES, default="auto"),
+        layers=_layers(params, f"{base}.layers"),
+        batch_size=pick_range(params, f"{base}.batch_size", int, 1, 65536, default=defaults.batch_size),
+        bucket=pick_range(params, f"{base}.bucket", int, 1, 65536, default=defaults.bucket),
+        workers=pick_range(params, f"{base}.workers", int, 0, 256, default=defaults.workers),
+        shard_size=pick_range(params, f"{base}.shard_size", int, 1, 10000000, default=defaults.shard_size),
+        window_s=pick_range(params, f"{base}.window_s", float, 1.0, 600.0, default=defaults.window_s),
+        frames=pick_range(params, f"{base}.frames", int, 1, 1024, default=defaults.frames),
+        prompt=pick(params, f"{base}.prompt", str, default=""),
+        max_tokens=pick_range(params, f"{base}.max_tokens", int, 1, 32768, default=defaults.max_tokens),
+        seed=pick(params, f"{base}.seed", int, default=0),
+        max_failed_fraction=pick_range(params, "features.max_failed_fraction", float, 0.0, 1.0),
+    )

@@ -1,0 +1,66 @@
+"""Per-clip decoding for each modality; runs in DataLoader worker processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from torch.utils.data import Dataset
+
+from pipeline.corpus.manifest import Manifest
+from pipeline.media.audio import load_audio
+from pipeline.media.frames import load_frames
+from pipeline.media.result import Decoded
+
+
+@dataclass(frozen=True)
+class ClipRef:
+    name: str
+    video: Path | None
+    audio: Path | None
+    face: Path | None
+    text: str
+
+
+def clip_refs(manifest: Manifest) -> list[ClipRef]:
+    return [
+        ClipRef(
+            row["name"],
+            manifest.media_path(row, "video"),
+            manifest.media_path(row, "audio"),
+            manifest.media_path(row, "face"),
+            row["text"],
+        )
+        for _, row in manifest.rows.iterrows()
+    ]
+
+
+def decode_text(text: str) -> Decoded:
+    """An empty transcript is absent (ok = false), never a zero vector passed off as a feature."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return Decoded.failed("transcript is not valid UTF-8")
+    if not text.strip():
+        return Decoded.absent("empty transcript")
+    return Decoded("ok", np.array(text.strip(), dtype=object))
+
+
+def decode(ref: ClipRef, modality: str, frames: int) -> Decoded:
+    if modality == "audio":
+        return load_audio(ref.audio, ref.video)
+    if modality == "video":
+        return load_frames(ref.video, ref.face, frames)
+    return decode_text(ref.text)
+
+
+class DecodeDataset(Dataset):
+    def __init__(self, refs: list[ClipRef], modality: str, frames: int):
+        self.refs, self.modality, self.frames = refs, modality, frames
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def __getitem__(self, index: int) -> tuple[int, Decoded]:
+        return index, decode(self.refs[index], self.modality, self.frames)

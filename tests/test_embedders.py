@@ -1,0 +1,93 @@
+"""Padding is really excluded: a padded batch gives the same utterance vectors as each clip alone."""
+
+import numpy as np
+import pytest
+
+from pipeline.features.audio import AudioEmbedder
+from pipeline.features.layers import select_layers
+from pipeline.features.models import load_model
+from pipeline.features.text import TextEmbedder, load_tokenizer
+from pipeline.features.video import FramePreprocessor, VideoEmbedder
+from pipeline.params import ParamError
+
+
+@pytest.mark.parametrize("spec", ["random:hubert-tiny", "random:wavlm-tiny"])
+def test_audio_padded_batch_equals_each_clip_alone(spec):
+    loaded = load_model(spec, device="cpu", dtype="float32")
+    embedder = AudioEmbedder(
+        loaded, select_layers("all", loaded.model.config.num_hidden_layers + 1), window_s=1.0
+    )
+    rng = np.random.default_rng(0)
+    waves = [rng.normal(0, 0.1, n).astype(np.float32) for n in (16_000, 4_000, 37_000, 1_600)]
+    batch = embedder.embed(waves)
+    alone = np.concatenate([embedder.embed([w]) for w in waves])
+    assert batch.shape == (4, 5, 64)
+    np.testing.assert_allclose(batch, alone, atol=1e-3)
+    naive = embedder.embed([np.pad(waves[1], (0, 12_000))])
+    assert np.abs(naive - alone[1]).max() > 1e-2  # averaging padded frames in would differ
+
+
+def test_long_clip_windows_are_weighted_by_frames():
+    loaded = load_model("random:hubert-tiny", device="cpu", dtype="float32")
+    one_window = AudioEmbedder(loaded, [4], window_s=10.0)
+    windows = AudioEmbedder(loaded, [4], window_s=1.0)
+    wave = np.random.default_rng(1).normal(0, 0.1, 25_000).astype(np.float32)
+    assert windows.embed([wave]).shape == one_window.embed([wave]).shape == (1, 1, 64)
+
+
+@pytest.mark.parametrize(
+    ("spec", "prompt"),
+    [("minilm", ""), ("random:qwen2-tiny", ""), ("random:qwen2-tiny", "The speaker says: {text}. Emotion:")],
+)
+def test_text_padded_batch_equals_each_text_alone(spec, prompt):
+    loaded = load_model(spec, device="cpu", dtype="float32")
+    layers = select_layers([-1, 0, 2], loaded.model.config.num_hidden_layers + 1)
+    embedder = TextEmbedder(loaded, load_tokenizer(loaded), layers, prompt)
+    texts = ["I am so happy today!", "no", "What a terrible, terrible day it has been for all of us here."]
+    batch = embedder.embed(texts)
+    alone = np.concatenate([embedder.embed([t]) for t in texts])
+    assert batch.shape == (3, 3, loaded.model.config.hidden_size)
+    np.testing.assert_allclose(batch, alone, atol=1e-3)
+
+
+def test_minilm_is_the_real_pretrained_encoder():
+    loaded = load_model("minilm", device="cpu", dtype="float32")
+    embedder = TextEmbedder(loaded, load_tokenizer(loaded), [6])
+    happy, glad, tax = embedder.embed(
+        ["I am so happy", "I feel really glad", "The tax form is due in April"]
+    )[:, 0]
+
+    def cos(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    assert not loaded.random_init
+    assert cos(happy, glad) > cos(happy, tax) + 0.2
+
+
+def test_video_frames_masked_mean_and_preprocessing():
+    loaded = load_model("random:clip-tiny", device="cpu", dtype="float32")
+    embedder = VideoEmbedder(loaded, frames=8)
+    rng = np.random.default_rng(0)
+    clips = [
+        rng.integers(0, 255, (8, 96, 80, 3), dtype=np.uint8),
+        rng.integers(0, 255, (3, 50, 70, 3), dtype=np.uint8),
+    ]
+    utt, frames, mask = embedder.embed(clips)
+    assert utt.shape == (2, 1, 64) and frames.shape == (2, 8, 64) and mask.sum(axis=1).tolist() == [8, 3]
+    np.testing.assert_allclose(utt[1, 0], frames[1, :3].mean(axis=0), atol=1e-5)
+    assert (frames[1, 3:] == 0).all()
+    pixels = FramePreprocessor({"size": {"shortest_edge": 64}, "crop_size": {"height": 64, "width": 64}})(
+        clips[1]
+    )
+    assert pixels.shape == (3, 3, 64, 64)
+
+
+def test_layer_selection_errors_name_the_key():
+    assert select_layers([-1, -2, 0], 5) == [0, 3, 4]
+    with pytest.raises(ParamError, match=r"features.audio.layers has indices \[7\]"):
+        select_layers([7], 5, "features.audio.layers")
+
+
+def test_unknown_random_model_lists_the_shipped_ones():
+    with pytest.raises(ValueError, match="shipped configs: .*hubert-tiny"):
+        load_model("random:bert-huge")

@@ -1,0 +1,226 @@
+"""Extraction into real HDF5 stores: the contract, broken media, resume after SIGKILL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.corpus.manifest import read_manifest, write_manifest
+from pipeline.errors import TooManyFailures
+from pipeline.features.config import ExtractConfig
+from pipeline.features.extract import extract, parse_shard
+from pipeline.media.write import write_clip
+from tests.conftest import frames, tone
+
+MODELS = {"audio": "random:hubert-tiny", "video": "random:clip-tiny", "text": "random:qwen2-tiny"}
+
+
+def _row(name: str, video: str = "", text: str = "hello there", audio: str = "") -> dict:
+    return {
+        "name": name,
+        "split": "train",
+        "video": video,
+        "audio": audio,
+        "text": text,
+        "label": "",
+        "openset": "",
+    }
+
+
+@pytest.fixture(scope="module")
+def broken_corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("broken")
+    rows = []
+    for i in range(6):
+        write_clip(root / f"good_{i}.mp4", frames(6 + i, 32, i), 8, tone(0.5 + 0.25 * i, 200 + 20 * i))
+        rows.append(_row(f"good_{i}", f"good_{i}.mp4", f"clip number {i} is fine"))
+    write_clip(root / "audio_only.mp4", None, 8, tone(1.0))
+    write_clip(root / "silent.mp4", frames(8), 8, None)
+    good = (root / "good_0.mp4").read_bytes()
+    (root / "truncated.mp4").write_bytes(good[: len(good) // 3])
+    (root / "zero.mp4").write_bytes(b"")
+    rows += [
+        _row("audio_only", "audio_only.mp4"),
+        _row("silent", "silent.mp4", ""),
+        _row("truncated", "truncated.mp4", "NOT_UTF8"),
+        _row("zero", "zero.mp4"),
+        _row("missing", "missing.mp4"),
+    ]
+    path = write_manifest(pd.DataFrame(rows), root / "manifest.csv")
+    path.write_bytes(path.read_bytes().replace(b"NOT_UTF8", b"caf\xe9 \xff bad"))
+    return path
+
+
+def _cfg(modality: str, **overrides) -> ExtractConfig:
+    base = {
+        "modality": modality,
+        "model": MODELS[modality],
+        "device": "cpu",
+        "batch_size": 3,
+        "bucket": 5,
+        "shard_size": 4,
+        "max_failed_fraction": 1.0,
+    }
+    return ExtractConfig(**{**base, **overrides})
+
+
+def _failures(store: Path) -> dict[str, str]:
+    table = pd.read_csv(store / "failures.csv", keep_default_na=False)
+    return dict(zip(table["name"], table["error"], strict=True))
+
+
+def test_store_contract_and_broken_media(broken_corpus, tmp_path):
+    manifest = read_manifest(broken_corpus)
+    stores = {m: tmp_path / m for m in MODELS}
+    for modality, store in stores.items():
+        extract(manifest, _cfg(modality), store)
+    audio, video, text = (_failures(stores[m]) for m in ("audio", "video", "text"))
+    for name in ("truncated", "zero", "missing"):
+        assert audio[name].startswith("failed") and video[name].startswith("failed")
+    assert video["audio_only"] == "absent: audio_only.mp4 has no video stream"
+    assert audio["silent"] == "absent: silent.mp4 has no audio stream"
+    assert "audio_only" not in audio and "silent" not in video
+    assert text["silent"] == "absent: empty transcript"
+    with h5py.File(stores["video"] / "shard-00000.h5") as f:
+        assert f["utt"].dtype == np.float16 and f["utt"].shape == (4, 1, 64)
+        assert f["frames"].shape == (4, 8, 64) and f["frame_mask"].dtype == bool
+        assert f["frame_mask"][0].sum() == 6 and f["ok"][:].all()
+        for key in (
+            "modality",
+            "model",
+            "revision",
+            "layers",
+            "dim",
+            "dtype",
+            "pipeline_version",
+            "params_digest",
+        ):
+            assert key in f.attrs
+    with h5py.File(stores["audio"] / "shard-00000.h5") as f:
+        assert f["utt"].shape == (4, 5, 64) and not np.isnan(f["utt"][:]).any()
+
+
+def test_invalid_utf8_transcript_is_a_recorded_failure(broken_corpus, tmp_path):
+    manifest = read_manifest(broken_corpus)
+    extract(manifest, _cfg("text"), tmp_path / "text")
+    assert _failures(tmp_path / "text")["truncated"] == "failed: transcript is not valid UTF-8"
+
+
+def test_too_many_failures_stops_with_the_store_named(broken_corpus, tmp_path):
+    with pytest.raises(TooManyFailures, match=r"3 of 11 clips failed .* features.max_failed_fraction = 0.05"):
+        extract(read_manifest(broken_corpus), _cfg("video", max_failed_fraction=0.05), tmp_path / "video")
+    assert (tmp_path / "video" / "failures.csv").is_file()
+
+
+def test_worker_processes_give_the_same_store(broken_corpus, tmp_path):
+    manifest = read_manifest(broken_corpus)
+    extract(manifest, _cfg("audio", workers=0), tmp_path / "inline")
+    extract(manifest, _cfg("audio", workers=2), tmp_path / "workers")
+    for shard in sorted((tmp_path / "inline").glob("*.h5")):
+        assert shard.read_bytes() == (tmp_path / "workers" / shard.name).read_bytes()
+
+
+def test_shard_option_splits_work_and_rerun_skips(broken_corpus, tmp_path):
+    manifest = read_manifest(broken_corpus)
+    first = extract(manifest, _cfg("text"), tmp_path / "t", shard=parse_shard("0/2"))
+    second = extract(manifest, _cfg("text"), tmp_path / "t", shard=parse_shard("1/2"))
+    assert (first.clips, second.clips) == (4 + 3, 4)  # shards 0 and 2, then shard 1
+    assert extract(manifest, _cfg("text"), tmp_path / "t").clips == 0
+    with pytest.raises(ValueError, match="i/N"):
+        parse_shard("2")
+
+
+def _corpus(root: Path, n: int) -> Path:
+    rows = []
+    for i in range(n):
+        write_clip(root / f"c{i}.mp4", None, 8, tone(2.0, 150 + 7 * i))
+        rows.append(_row(f"c{i:03d}", f"c{i}.mp4"))
+    return write_manifest(pd.DataFrame(rows), root / "manifest.csv")
+
+
+def _params(path: Path, shard_size: int) -> Path:
+    params = {
+        "features": {
+            "max_failed_fraction": 0.05,
+            "audio": {
+                "model": "random:hubert-tiny",
+                "device": "cpu",
+                "batch_size": 2,
+                "bucket": 2,
+                "workers": 0,
+                "shard_size": shard_size,
+            },
+        }
+    }
+    path.write_text(yaml.safe_dump(params))
+    return path
+
+
+def _mer_extract(params: Path, manifest: Path, store: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli.main",
+            "extract",
+            "audio",
+            "--params",
+            str(params),
+            "--manifest",
+            str(manifest),
+            "--store",
+            str(store),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _digests(store: Path) -> dict[str, str]:
+    return {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(store.glob("*.h5"))}
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_rerun_gives_an_identical_store(tmp_path):
+    manifest = _corpus(tmp_path, 48)
+    params = _params(tmp_path / "params.yaml", 4)
+    assert _mer_extract(params, manifest, tmp_path / "whole").wait() == 0
+    expected = _digests(tmp_path / "whole")
+    killed_after = []
+    for target in (1, 5, 9):
+        store = tmp_path / f"killed_{target}"
+        process = _mer_extract(params, manifest, store)
+        deadline = time.monotonic() + 120
+        while len(list(store.glob("shard-*.h5"))) < target and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        killed_after.append(len(list(store.glob("shard-*.h5"))))
+        assert _mer_extract(params, manifest, store).wait() == 0
+        assert _digests(store) == expected
+        assert not list(store.glob("*.tmp"))
+    assert all(0 < k < len(expected) for k in killed_after), killed_after
+
+
+def test_features_info_json(broken_corpus, tmp_path):
+    extract(read_manifest(broken_corpus), _cfg("video"), tmp_path / "video")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", "features", "info", str(tmp_path / "video"), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    info = json.loads(result.stdout)
+    assert info["n"] == 11 and info["layers"] == [0] and info["dim"] == 64
+    assert info["failed"] == 3 and info["absent"] == 1 and info["random_init"] is True
