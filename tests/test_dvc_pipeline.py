@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +15,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = {"train": 6, "unlabeled": 3, "test": 4, "workers": 1}
+TINY = {"train": 40, "unlabeled": 3, "test": 6, "workers": 1}
+TINY_TRAIN = {"folds": 2, "max_epochs": 3, "patience": 2, "hidden_dim": 16}
 
 
 def dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -43,7 +46,7 @@ def project(tmp_path_factory) -> Path:
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     dvc(project, "init", "-q")
     dvc(project, "config", "core.analytics", "false")
-    set_params(project, demo=TINY)
+    set_params(project, demo=TINY, train=TINY_TRAIN)
     dvc(project, "repro")
     return project
 
@@ -51,14 +54,14 @@ def project(tmp_path_factory) -> Path:
 def test_repro_builds_the_corpus_and_noise_split(project):
     manifest = pd.read_csv(project / "data/corpus/manifest.csv", dtype=str, keep_default_na=False)
     assert manifest["split"].value_counts().to_dict() == {
-        "train": 6,
-        "test": 4,
-        "test_noise": 4,
+        "train": 40,
+        "test": 6,
+        "test_noise": 6,
         "unlabeled": 3,
     }
     for path in manifest["video"]:
         assert (project / "data/corpus" / path).is_file()
-    assert len(pd.read_csv(project / "data/corpus/noisy/corruption.csv")) == 4
+    assert len(pd.read_csv(project / "data/corpus/noisy/corruption.csv")) == 6
 
 
 def test_second_repro_does_nothing_and_status_is_clean(project):
@@ -96,6 +99,26 @@ def test_changing_an_audio_feature_key_reruns_only_audio_extraction(project):
     for other in ("extract@video", "extract@text", "demo:", "corrupt:"):
         assert other not in status
     dvc(project, "repro")
+
+
+def test_repro_scores_the_three_tracks_and_dvc_lists_the_metrics(project):
+    shown = dvc(project, "metrics", "show", "--json").stdout
+    for track, keys in {
+        "semi": ("waf", "acc", "n"),
+        "noise": ("waf", "acc", "n"),
+        "ov": ("accuracy", "recall", "avg", "n"),
+    }.items():
+        metrics = json.loads((project / "data/metrics" / f"{track}.json").read_text())
+        assert all(k in metrics for k in keys)
+        assert f"data/metrics/{track}.json" in shown
+    assert (project / "data/submission/semi.csv").is_file() and (project / "data/submission/ov.npz").is_file()
+
+
+def test_changing_hidden_dim_reruns_training_and_scoring_only(project):
+    set_params(project, train={"hidden_dim": 24})
+    ran = set(re.findall(r"Running stage '([^']+)'", dvc(project, "repro").stdout))
+    assert {"train", "ablation"} <= ran
+    assert ran <= {"train", "ablation", "score@semi", "score@noise", "score_ov"}
 
 
 def test_bad_parameter_stops_the_stage_naming_the_key(project):

@@ -73,7 +73,7 @@ def test_video_frames_masked_mean_and_preprocessing():
         rng.integers(0, 255, (3, 50, 70, 3), dtype=np.uint8),
     ]
     utt, frames, mask = embedder.embed(clips)
-    assert utt.shape == (2, 1, 64) and frames.shape == (2, 8, 64) and mask.sum(axis=1).tolist() == [8, 3]
+    assert utt.shape == (2, 1, 128) and frames.shape == (2, 8, 128) and mask.sum(axis=1).tolist() == [8, 3]
     np.testing.assert_allclose(utt[1, 0], frames[1, :3].mean(axis=0), atol=1e-5)
     assert (frames[1, 3:] == 0).all()
     pixels = FramePreprocessor({"size": {"shortest_edge": 64}, "crop_size": {"height": 64, "width": 64}})(

@@ -94,8 +94,8 @@ def test_store_contract_and_broken_media(broken_corpus, tmp_path):
     assert "audio_only" not in audio and "silent" not in video
     assert text["silent"] == "absent: empty transcript"
     with h5py.File(stores["video"] / "shard-00000.h5") as f:
-        assert f["utt"].dtype == np.float16 and f["utt"].shape == (4, 1, 64)
-        assert f["frames"].shape == (4, 8, 64) and f["frame_mask"].dtype == bool
+        assert f["utt"].dtype == np.float16 and f["utt"].shape == (4, 1, 128)
+        assert f["frames"].shape == (4, 8, 128) and f["frame_mask"].dtype == bool
         assert f["frame_mask"][0].sum() == 6 and f["ok"][:].all()
         for key in (
             "modality",
@@ -222,5 +222,15 @@ def test_features_info_json(broken_corpus, tmp_path):
         text=True,
     )
     info = json.loads(result.stdout)
-    assert info["n"] == 11 and info["layers"] == [0] and info["dim"] == 64
+    assert info["n"] == 11 and info["layers"] == [0] and info["dim"] == 128
     assert info["failed"] == 3 and info["absent"] == 1 and info["random_init"] is True
+
+
+def test_a_changed_input_file_redoes_its_shard(tmp_path):
+    manifest_path = _corpus(tmp_path, 8)
+    cfg = _cfg("audio")
+    extract(read_manifest(manifest_path), cfg, tmp_path / "store")
+    assert extract(read_manifest(manifest_path), cfg, tmp_path / "store").clips == 0
+    write_clip(tmp_path / "c5.mp4", None, 8, tone(3.0, 400))
+    again = extract(read_manifest(manifest_path), cfg, tmp_path / "store")
+    assert (again.clips, again.skipped_shards) == (4, 1)

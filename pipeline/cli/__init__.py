@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipeline import __version__
-from pipeline.cli import corpus, demo, features, report
+from pipeline.cli import corpus, demo, features, ov, report
 from pipeline.stage import setup_logging
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(features.app, name="features")
 app.command("extract")(features.extract)
 app.command("corrupt")(corpus.corrupt)
 app.command("report")(report.report)
+app.command("ov-metric")(ov.ov_metric)
 
 
 def _version(value: bool) -> None:

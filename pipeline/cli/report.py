@@ -36,21 +36,38 @@ def _encoder_lines(params: dict) -> list[str]:
     for modality in ("audio", "video", "text"):
         spec = pick(params, f"features.{modality}.model", str, default="")
         if spec:
-            stand_in = " (random-init stand-in, not pretrained)" if spec.startswith("random:") else ""
-            lines.append(f"{modality} encoder: {spec}{stand_in}")
+            kind = (
+                "random-init stand-in, not pretrained" if spec.startswith("random:") else "pretrained weights"
+            )
+            lines.append(f"{modality} encoder: {spec} ({kind})")
     return lines
 
 
-def _metric_lines(folder: Path) -> list[str]:
+def _load(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _track_lines(folder: Path) -> list[str]:
     lines = []
-    for path in sorted(folder.glob("*.json")):
-        values = json.loads(path.read_text())
-        shown = ", ".join(
-            f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-            for k, v in values.items()
-            if isinstance(v, int | float | str)
+    for track in ("semi", "noise"):
+        m = _load(folder / f"{track}.json")
+        if m:
+            lines.append(
+                f"{track.upper():5} ({m['split']}): WAF {m['waf']:.4f}  accuracy {m['acc']:.4f}  "
+                f"n {m['n']}  [{m['model']}]"
+            )
+    m = _load(folder / "ov.json")
+    if m:
+        lines.append(
+            f"OV    ({m['split']}): accuracy {m['accuracy']:.4f}  recall {m['recall']:.4f}  "
+            f"avg {m['avg']:.4f}  n {m['n']}  [predictor {m['predictor']}, grouper {m['grouper']}]"
         )
-        lines.append(f"{path.stem}: {shown}")
+    ablation = _load(folder / "ablation.json")
+    if ablation:
+        lines.append(f"ablation ({ablation['model']}), WAF on test / test_noise:")
+        lines += [
+            f"  {subset:18} {s['semi']:.4f} / {s['noise']:.4f}" for subset, s in ablation["waf"].items()
+        ]
     return lines
 
 
@@ -58,9 +75,9 @@ def report(
     params: Path = typer.Option(Path("params.yaml"), help="params.yaml of the project."),
     data: Path = typer.Option(Path("data"), help="The project's data folder."),
 ) -> None:
-    """Print the corpus, the encoders (marking random stand-ins) and every metric under data/metrics."""
+    """Print the corpus, the encoders (marking random stand-ins), the track scores and the ablation."""
     values = load_params(params)
     manifest = Path(pick(values, "dataset.manifest", str))
     lines = _corpus_lines(manifest) + _noise_lines(data / "corpus" / "noisy" / "corruption.csv")
-    lines += _encoder_lines(values) + _metric_lines(data / "metrics")
+    lines += _encoder_lines(values) + _track_lines(data / "metrics")
     typer.echo("\n".join(lines))

@@ -37,8 +37,8 @@ class DemoConfig:
     frame_size: int = 96
     fps: int = 8
     seconds: tuple[float, float] = (1.5, 3.0)
-    audio_confusion: float = 0.35  # chance a clip's voice shows another emotion
-    video_confusion: float = 0.35  # chance a clip's face shows another emotion
+    audio_confusion: float = 0.2  # chance a clip's voice shows another emotion
+    video_confusion: float = 0.15  # chance a clip's face shows another emotion
     text_neutral: float = 0.25  # chance a transcript has no emotion words
     text_misleading: float = 0.2  # chance a transcript's words express another emotion
     missing_video: float = 0.02  # fraction of clips written without a video stream

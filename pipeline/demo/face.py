@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import numpy as np
 
@@ -14,14 +14,15 @@ class Expression:
     brow_tilt: float  # + inner ends down (anger), - inner ends up (worry, sadness)
     brow_raise: float  # brow height above the eyes
     eye_open: float  # relative eye height
+    flush: tuple[float, float, float] = (0.0, 0.0, 0.0)  # skin colour shift (reddening, pallor)
 
 
 EXPRESSION = {
     "neutral": Expression(0.0, 0.0, 0.0, 0.0, 1.0),
-    "angry": Expression(-0.3, 0.15, 0.9, -0.4, 0.65),
-    "happy": Expression(1.0, 0.25, 0.0, 0.1, 0.8),
-    "sad": Expression(-0.9, 0.0, -0.6, 0.0, 0.6),
-    "worried": Expression(-0.35, 0.1, -0.9, 0.35, 1.1),
+    "angry": Expression(-0.3, 0.15, 0.9, -0.4, 0.65, (45.0, -15.0, -15.0)),
+    "happy": Expression(1.0, 0.25, 0.0, 0.1, 0.8, (20.0, 10.0, -10.0)),
+    "sad": Expression(-0.9, 0.0, -0.6, 0.0, 0.6, (-20.0, -10.0, 15.0)),
+    "worried": Expression(-0.35, 0.1, -0.9, 0.35, 1.1, (-10.0, -20.0, 0.0)),
     "surprise": Expression(0.0, 1.0, 0.0, 0.9, 1.6),
 }
 
@@ -42,15 +43,15 @@ class Look:
 def random_look(rng: np.random.Generator, size: int) -> Look:
     yy, xx = np.mgrid[0:size, 0:size] / size
     angle = rng.uniform(0, 2 * np.pi)
-    light = 1 + rng.uniform(0.1, 0.5) * ((xx - 0.5) * np.cos(angle) + (yy - 0.5) * np.sin(angle))
+    light = 1 + rng.uniform(0.05, 0.25) * ((xx - 0.5) * np.cos(angle) + (yy - 0.5) * np.sin(angle))
     return Look(
-        cx=size * rng.uniform(0.4, 0.6),
-        cy=size * rng.uniform(0.4, 0.6),
-        radius=size * rng.uniform(0.25, 0.36),
-        skin=rng.uniform([150, 100, 70], [255, 210, 180]),
+        cx=size * rng.uniform(0.45, 0.55),
+        cy=size * rng.uniform(0.45, 0.55),
+        radius=size * rng.uniform(0.38, 0.44),
+        skin=rng.uniform([170, 120, 90], [240, 190, 160]),
         ink=rng.uniform(10, 80, 3),
-        background=rng.uniform(0, 255, 3),
-        light=light * rng.uniform(0.7, 1.2),
+        background=rng.uniform(60, 120) + rng.uniform(-20, 20, 3),
+        light=light * rng.uniform(0.85, 1.15),
     )
 
 
@@ -74,8 +75,12 @@ def draw_face(look: Look, expression: Expression, size: int) -> np.ndarray:
     r, cx, cy = look.radius, look.cx, look.cy
     image = np.empty((size, size, 3), np.float32)
     image[:] = look.background
-    _paint(image, ((xx - cx) / (0.85 * r)) ** 2 + ((yy - cy) / r) ** 2 <= 1, look.skin)
-    line = max(1.0, r * 0.07)
+    _paint(
+        image,
+        ((xx - cx) / (0.85 * r)) ** 2 + ((yy - cy) / r) ** 2 <= 1,
+        look.skin + np.array(expression.flush),
+    )
+    line = max(1.0, r * 0.1)
     for side in (-1, 1):
         ex, ey = cx + side * 0.38 * r, cy - 0.2 * r
         eye_h = 0.1 * r * expression.eye_open
@@ -100,9 +105,8 @@ def draw_face(look: Look, expression: Expression, size: int) -> np.ndarray:
 def blend(emotion: str, intensity: float) -> Expression:
     """Interpolate between neutral and the emotion's full expression."""
     cue, base = EXPRESSION[emotion], EXPRESSION["neutral"]
-    return Expression(
-        *(b + intensity * (c - b) for b, c in zip(vars(base).values(), vars(cue).values(), strict=True))
-    )
+    shape = [b + intensity * (c - b) for b, c in zip(astuple(base)[:5], astuple(cue)[:5], strict=True)]
+    return Expression(*shape, tuple(intensity * f for f in cue.flush))
 
 
 def draw_clip(

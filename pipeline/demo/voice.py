@@ -45,7 +45,7 @@ def synth_voice(
         return getattr(base, field) + intensity * (getattr(cue, field) - getattr(base, field))
 
     t = np.arange(int(seconds * sample_rate)) / sample_rate
-    speaker_f0 = rng.uniform(95, 190)
+    speaker_f0 = rng.uniform(110, 160)
     drift = np.cumsum(rng.normal(0, 0.002, t.size))
     f0 = speaker_f0 * mix("pitch") * (1 + mix("glide") * t / t[-1] + drift)
     f0 *= 1 + mix("tremolo") * np.sin(2 * np.pi * 6.0 * t)

@@ -1,13 +1,15 @@
 """Run an extractor over a manifest into a sharded HDF5 store, resumably.
 
-Clips are split into shards in manifest order. A finished shard whose names and params digest match
-the plan is skipped, so a re-run after an interruption does only the missing shards; a half-written
-shard (still under its temporary name) is discarded and redone. Decoding runs in DataLoader worker
+Clips are split into shards in manifest order. A finished shard whose names, params digest and
+inputs digest (each input file's name and size, and the transcripts) match the plan is skipped, so a
+re-run after an interruption does only the missing shards; a half-written shard (still under its
+temporary name) is discarded and redone. Decoding runs in DataLoader worker
 processes while the model computes; each decoded bucket is sorted by length before batching.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import time
@@ -28,9 +30,9 @@ from pipeline.features.store import (
     Batch,
     ShardWriter,
     StoreInfo,
-    shard_digest,
     shard_names,
     shard_paths,
+    shard_stamp,
     write_failures,
 )
 from pipeline.media.result import Decoded
@@ -77,8 +79,32 @@ def parse_shard(value: str) -> tuple[int, int]:
     return i, n
 
 
+def inputs_digest(refs: list[ClipRef]) -> str:
+    """Changes when a clip's files or transcript change (a regenerated clip keeps its name, not its size).
+
+    Sizes rather than modification times keep shard files identical across clones (DVC checkouts
+    touch mtimes); a file replaced by one of exactly the same size is not noticed: delete the store
+    folder to force re-extraction then.
+    """
+    digest = hashlib.sha256()
+    for ref in refs:
+        digest.update(f"{ref.name}\0{ref.text}\0".encode("utf-8", "surrogateescape"))
+        for path in (ref.video, ref.audio, ref.face):
+            stat = path.stat() if path is not None and path.exists() else None
+            digest.update(
+                f"{path.name if path else ''}:{stat.st_size if stat else -1}\0".encode(
+                    "utf-8", "surrogateescape"
+                )
+            )
+    return digest.hexdigest()[:16]
+
+
 def _finished(path: Path, refs: list[ClipRef], digest: str) -> bool:
-    return path.is_file() and shard_digest(path) == digest and shard_names(path) == [r.name for r in refs]
+    return (
+        path.is_file()
+        and shard_stamp(path) == (digest, inputs_digest(refs))
+        and shard_names(path) == [r.name for r in refs]
+    )
 
 
 def _clean(store: Path, plans: list[ShardPlan]) -> None:
@@ -197,7 +223,8 @@ def _run(
     loader = iter(_loader(dataset, _groups(pending, cfg.bucket), cfg.workers))
     bar = tqdm(total=sum(p.stop - p.start for p in pending), desc=f"extract {cfg.modality}", unit="clip")
     for plan in pending:
-        with ShardWriter(store / plan.filename, info, plan.stop - plan.start) as writer:
+        shard_refs = refs[plan.start : plan.stop]
+        with ShardWriter(store / plan.filename, info, len(shard_refs), inputs_digest(shard_refs)) as writer:
             while writer.written < writer.capacity:
                 group = next(loader)
                 names = [refs[i].name for i, _ in group]

@@ -65,6 +65,7 @@ class ShardWriter:
     path: Path
     info: StoreInfo
     capacity: int
+    inputs_digest: str = ""  # fingerprint of this shard's input files and transcripts
     written: int = 0
     _file: h5py.File | None = field(default=None, repr=False)
 
@@ -74,6 +75,7 @@ class ShardWriter:
         f, n, info = self._file, self.capacity, self.info
         for key, value in info.attrs().items():
             f.attrs[key] = value
+        f.attrs["inputs_digest"] = self.inputs_digest
         opts = {"track_times": False}
         f.create_dataset("names", (n,), dtype=STR, **opts)
         f.create_dataset("utt", (n, len(info.layers), info.dim), dtype=np.float16, **opts)
@@ -116,10 +118,11 @@ def shard_names(path: Path) -> list[str] | None:
         return None
 
 
-def shard_digest(path: Path) -> str | None:
+def shard_stamp(path: Path) -> tuple[str, str] | None:
+    """(params_digest, inputs_digest) of a finished shard, or None when it cannot be read."""
     try:
         with h5py.File(path, "r") as f:
-            return str(f.attrs["params_digest"])
+            return str(f.attrs["params_digest"]), str(f.attrs["inputs_digest"])
     except (OSError, KeyError):
         return None
 

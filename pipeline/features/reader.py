@@ -1,0 +1,60 @@
+"""Read a feature store's shards back as arrays aligned to a list of names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from pipeline.features.store import shard_paths
+
+
+@dataclass
+class StoreArrays:
+    """Rows follow the requested names; names missing from the store get ok = false."""
+
+    names: list[str]
+    utt: np.ndarray  # (N, L, D) float32
+    ok: np.ndarray  # (N,)
+    layers: list[int]
+    model: str
+    random_init: bool
+    frames: np.ndarray | None = None  # (N, K, D)
+    frame_mask: np.ndarray | None = None  # (N, K)
+
+
+def read_store(store: Path, names: list[str], with_frames: bool = False) -> StoreArrays:
+    paths = shard_paths(store)
+    if not paths:
+        raise FileNotFoundError(f"{store}: no shard-*.h5 files; run `dvc repro` (the extract stages) first")
+    position = {name: i for i, name in enumerate(names)}
+    utt = frames = frame_mask = None
+    ok = np.zeros(len(names), bool)
+    for path in paths:
+        with h5py.File(path, "r") as f:
+            attrs = dict(f.attrs)
+            shard_names = [n.decode() for n in f["names"][:]]
+            rows = np.array([position.get(n, -1) for n in shard_names])
+            keep = rows >= 0
+            if utt is None:
+                utt = np.zeros((len(names), *f["utt"].shape[1:]), np.float32)
+                if with_frames and "frames" in f:
+                    frames = np.zeros((len(names), *f["frames"].shape[1:]), np.float32)
+                    frame_mask = np.zeros((len(names), f["frames"].shape[1]), bool)
+            utt[rows[keep]] = f["utt"][:][keep]
+            ok[rows[keep]] = f["ok"][:][keep]
+            if frames is not None:
+                frames[rows[keep]] = f["frames"][:][keep]
+                frame_mask[rows[keep]] = f["frame_mask"][:][keep]
+    return StoreArrays(
+        names,
+        utt,
+        ok,
+        [int(i) for i in attrs["layers"]],
+        str(attrs["model"]),
+        bool(attrs.get("random_init", False)),
+        frames,
+        frame_mask,
+    )

@@ -1,0 +1,86 @@
+"""The OV track stage's work: predict word sets for a split, write them in both challenge formats, score."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.corpus.manifest import format_openset, parse_openset
+from pipeline.params import ParamError, pick, pick_choice, pick_range
+from pipeline.tracks.ov_groupers import GROUPERS, make_grouper
+from pipeline.tracks.ov_metric import ov_score
+from pipeline.tracks.ov_predict import calibrated_probs, import_sets, lexicon_sets
+
+PREDICTORS = ("lexicon", "import")
+
+
+@dataclass(frozen=True)
+class OVConfig:
+    predictor: str = "lexicon"
+    threshold: float = 0.25
+    words_per_label: int = 2
+    grouper: str = "lexicon"
+    answers: str = ""  # predictor import: CSV name,answer
+
+
+def ov_config(params: dict) -> OVConfig:
+    cfg = OVConfig(
+        predictor=pick_choice(params, "ov.predictor", PREDICTORS),
+        threshold=pick_range(params, "ov.threshold", float, 0.0, 1.0),
+        words_per_label=pick_range(params, "ov.words_per_label", int, 1, 20),
+        grouper=pick_choice(params, "ov.grouper", GROUPERS),
+        answers=pick(params, "ov.answers", str, default=""),
+    )
+    if cfg.predictor == "import" and not cfg.answers:
+        raise ParamError("params.yaml: ov.predictor is import, so ov.answers must name a CSV of name,answer")
+    return cfg
+
+
+def predict_sets(predictions: pd.DataFrame, labels: list[str], cfg: OVConfig) -> tuple[list[list[str]], dict]:
+    if cfg.predictor == "import":
+        return import_sets(Path(cfg.answers), list(predictions["name"])), {"answers": cfg.answers}
+    probs, temperature = calibrated_probs(predictions, labels)
+    return lexicon_sets(probs, labels, cfg.threshold, cfg.words_per_label), {"temperature": temperature}
+
+
+def write_ov(
+    predictions_csv: Path,
+    manifest_rows: pd.DataFrame,
+    split: str,
+    labels: list[str],
+    cfg: OVConfig,
+    out_csv: Path,
+    out_npz: Path,
+    metrics_path: Path,
+    notes: dict,
+) -> dict:
+    table = pd.read_csv(predictions_csv, dtype={"label": str}, keep_default_na=False)
+    sets, details = predict_sets(table, labels, cfg)
+    chosen = (table["split"] == split).to_numpy()
+    names = list(table.loc[chosen, "name"])
+    predicted = [s for s, keep in zip(sets, chosen, strict=True) if keep]
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"name": names, "openset": [format_openset(s) for s in predicted]}).to_csv(
+        out_csv, index=False, lineterminator="\n"
+    )
+    np.savez(out_npz, filenames=np.array(names), fileitems=np.array([", ".join(s) for s in predicted]))
+    truth = manifest_rows.set_index("name").loc[names, "openset"]
+    gt = {n: parse_openset(v) for n, v in truth.items() if v}
+    score = ov_score(
+        gt, {n: s for n, s in zip(names, predicted, strict=True) if n in gt}, make_grouper(cfg.grouper)
+    )
+    metrics = {
+        **score.as_dict(),
+        "split": split,
+        "predictor": cfg.predictor,
+        "grouper": cfg.grouper,
+        **details,
+        **notes,
+    }
+    metrics_path.parent.mkdir(parents=True, exist_ok=True)
+    metrics_path.write_text(json.dumps(metrics, indent=2))
+    return metrics

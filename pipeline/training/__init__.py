@@ -1,0 +1,1 @@
+"""Training: feature views from stores, fusion models, cross-validated training and prediction."""

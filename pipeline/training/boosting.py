@@ -1,0 +1,118 @@
+"""LightGBM on concatenated pooled features, and a LightGBM stacker over per-modality OOF logits.
+
+Missing modalities are NaN, which LightGBM treats as missing values rather than as zeros.
+"""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from pipeline.training.config import TrainConfig
+from pipeline.training.fit import FoldOutput
+from pipeline.training.views import View
+
+
+def pooled(view: View) -> np.ndarray:
+    """(N, D) with NaN rows where the modality is missing."""
+    x = view.x
+    if view.is_sequence:
+        w = view.steps_mask[..., None].astype(np.float32)
+        x = (x * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1.0)
+    return np.where(view.ok[:, None], x, np.nan).astype(np.float32)
+
+
+def _booster(cfg: TrainConfig, seed: int, classes: int) -> lgb.LGBMClassifier:
+    return lgb.LGBMClassifier(
+        objective="multiclass",
+        num_class=classes,
+        n_estimators=cfg.lgbm_estimators,
+        learning_rate=cfg.lgbm_learning_rate,
+        num_leaves=cfg.lgbm_leaves,
+        min_child_samples=5,
+        colsample_bytree=0.5,
+        subsample=0.8,
+        subsample_freq=1,
+        random_state=seed,
+        n_jobs=2,
+        verbose=-1,
+        deterministic=True,
+        force_row_wise=True,
+    )
+
+
+def _fit_booster(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    predict: np.ndarray,
+    classes: int,
+    cfg: TrainConfig,
+    seed: int,
+) -> FoldOutput:
+    model = _booster(cfg, seed, classes)
+    model.fit(
+        x[train],
+        y[train],
+        sample_weight=w[train],
+        eval_set=[(x[val], y[val])],
+        callbacks=[lgb.early_stopping(30, verbose=False)],
+    )
+
+    def logits(rows: np.ndarray) -> np.ndarray:
+        proba = model.predict_proba(x[rows]) if len(rows) else np.zeros((0, classes))
+        return np.log(np.clip(proba, 1e-9, 1.0)).astype(np.float32)
+
+    val_logits = logits(val)
+    score = float((val_logits.argmax(axis=1) == y[val]).mean())
+    return FoldOutput(
+        val_logits, logits(predict), int(model.best_iteration_ or cfg.lgbm_estimators), score, {}
+    )
+
+
+def fit_lightgbm(
+    views: list[View], y, w, train, val, predict, classes: int, cfg: TrainConfig, seed: int
+) -> FoldOutput:
+    x = np.concatenate([pooled(v) for v in views], axis=1)
+    return _fit_booster(x, y, w, train, val, predict, classes, cfg, seed)
+
+
+def _modality_logits(
+    x: np.ndarray, y: np.ndarray, train: np.ndarray, others: np.ndarray, classes: int, seed: int
+) -> np.ndarray:
+    """Logistic-regression logits for every row: out-of-fold on `train`, fitted-on-train for `others`."""
+    out = np.full((len(x), classes), np.nan, np.float32)
+    have = ~np.isnan(x).any(axis=1)
+    fit_rows = train[have[train]]
+
+    def model() -> LogisticRegression:
+        return LogisticRegression(max_iter=500, C=0.5)
+
+    inner = StratifiedKFold(n_splits=min(5, np.bincount(y[fit_rows]).min()), shuffle=True, random_state=seed)
+    for a, b in inner.split(fit_rows, y[fit_rows]):
+        clf = model().fit(x[fit_rows[a]], y[fit_rows[a]])
+        out[fit_rows[b]] = _full_logits(clf, x[fit_rows[b]], classes)
+    rest = others[have[others]]
+    if len(rest):
+        out[rest] = _full_logits(model().fit(x[fit_rows], y[fit_rows]), x[rest], classes)
+    return out
+
+
+def _full_logits(clf: LogisticRegression, x: np.ndarray, classes: int) -> np.ndarray:
+    scores = np.full((len(x), classes), -10.0, np.float32)
+    scores[:, clf.classes_] = clf.decision_function(x)
+    return scores
+
+
+def fit_stacker(
+    views: list[View], y, w, train, val, predict, classes: int, cfg: TrainConfig, seed: int
+) -> FoldOutput:
+    others = np.concatenate([val, predict])
+    stacked = np.concatenate(
+        [_modality_logits(pooled(v), y, train, others, classes, seed) for v in views], axis=1
+    )
+    return _fit_booster(stacked, y, w, train, val, predict, classes, cfg, seed)

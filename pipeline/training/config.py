@@ -1,0 +1,68 @@
+"""Training settings: params.yaml's `train.*` keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.params import ParamError, pick, pick_choice, pick_range
+
+MODELS = ("attention", "conv_attention", "mlp", "lightgbm", "lightgbm_stack")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = "attention"
+    folds: int = 5
+    seed: int = 0
+    hidden_dim: int = 128
+    dropout: float = 0.3
+    heads: int = 4
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    batch_size: int = 32
+    max_epochs: int = 100
+    patience: int = 15
+    modality_dropout: float = 0.0
+    class_weights: bool = False
+    lgbm_estimators: int = 300
+    lgbm_learning_rate: float = 0.05
+    lgbm_leaves: int = 15
+
+
+def train_config(params: dict) -> TrainConfig:
+    d = TrainConfig()
+    return TrainConfig(
+        model=pick_choice(params, "train.model", MODELS),
+        folds=pick_range(params, "train.folds", int, 2, 50, default=d.folds),
+        seed=pick(params, "train.seed", int, default=d.seed),
+        hidden_dim=pick_range(params, "train.hidden_dim", int, 4, 8192, default=d.hidden_dim),
+        dropout=pick_range(params, "train.dropout", float, 0.0, 0.95, default=d.dropout),
+        heads=pick_range(params, "train.heads", int, 1, 64, default=d.heads),
+        lr=pick_range(params, "train.lr", float, 1e-7, 1.0, default=d.lr),
+        weight_decay=pick_range(params, "train.weight_decay", float, 0.0, 10.0, default=d.weight_decay),
+        batch_size=pick_range(params, "train.batch_size", int, 1, 1 << 16, default=d.batch_size),
+        max_epochs=pick_range(params, "train.max_epochs", int, 1, 100_000, default=d.max_epochs),
+        patience=pick_range(params, "train.patience", int, 1, 100_000, default=d.patience),
+        modality_dropout=pick_range(
+            params, "train.modality_dropout", float, 0.0, 0.95, default=d.modality_dropout
+        ),
+        class_weights=pick(params, "train.class_weights", bool, default=d.class_weights),
+        lgbm_estimators=pick_range(
+            params, "train.lgbm_estimators", int, 1, 100_000, default=d.lgbm_estimators
+        ),
+        lgbm_learning_rate=pick_range(
+            params, "train.lgbm_learning_rate", float, 1e-5, 1.0, default=d.lgbm_learning_rate
+        ),
+        lgbm_leaves=pick_range(params, "train.lgbm_leaves", int, 2, 4096, default=d.lgbm_leaves),
+    )
+
+
+def modalities(params: dict) -> list[str]:
+    chosen = pick(params, "modalities", list)
+    allowed = ("audio", "video", "text")
+    bad = [m for m in chosen if m not in allowed]
+    if not chosen or bad or len(set(chosen)) != len(chosen):
+        raise ParamError(
+            f"params.yaml: modalities must be a non-empty subset of {list(allowed)}, got {chosen!r}"
+        )
+    return chosen

@@ -1,0 +1,87 @@
+"""Stratified K-fold training: out-of-fold predictions for labeled rows, fold-averaged logits elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from pipeline.params import ParamError
+from pipeline.training.boosting import fit_lightgbm, fit_stacker
+from pipeline.training.config import TrainConfig
+from pipeline.training.fit import fit_fold
+from pipeline.training.views import View, standardize
+
+log = logging.getLogger(__name__)
+FITTERS = {"lightgbm": fit_lightgbm, "lightgbm_stack": fit_stacker}
+
+
+@dataclass
+class CVResult:
+    oof_logits: np.ndarray  # (len(train_rows), C), each row predicted by the fold that did not train on it
+    predict_logits: np.ndarray  # (len(predict_rows), C), mean of the folds' logits
+    fold_waf: list[float] = field(default_factory=list)
+    best_epochs: list[int] = field(default_factory=list)
+    states: list[dict] = field(default_factory=list)
+
+
+def folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified, shuffled, seeded: the same labels and seed give the same folds."""
+    counts = np.bincount(y)
+    present = counts[counts > 0]
+    if len(present) < 2 or present.min() < k:
+        raise ParamError(
+            f"train.folds = {k} needs at least {k} training clips of every class present; the "
+            f"smallest class has {present.min() if len(present) else 0} (lower train.folds)"
+        )
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def cross_validate(
+    views: list[View],
+    y: np.ndarray,
+    weights: np.ndarray,
+    train_rows: np.ndarray,
+    predict_rows: np.ndarray,
+    classes: int,
+    cfg: TrainConfig,
+) -> CVResult:
+    """`y` and `weights` cover all rows (y = -1 where unlabeled); rows are index arrays."""
+    fitter = FITTERS.get(cfg.model, fit_fold)
+    result = CVResult(
+        np.zeros((len(train_rows), classes), np.float32), np.zeros((len(predict_rows), classes), np.float32)
+    )
+    for k, (a, b) in enumerate(folds(y[train_rows], cfg.folds, cfg.seed)):
+        fit_mask = np.zeros(len(y), bool)
+        fit_mask[train_rows[a]] = True
+        out = fitter(
+            standardize(views, fit_mask),
+            y,
+            weights,
+            train_rows[a],
+            train_rows[b],
+            predict_rows,
+            classes,
+            cfg,
+            cfg.seed * 1000 + k,
+        )
+        result.oof_logits[b] = out.val_logits
+        result.predict_logits += out.predict_logits / cfg.folds
+        result.fold_waf.append(out.best_waf)
+        result.best_epochs.append(out.best_epoch)
+        result.states.append(out.state)
+        log.info(
+            "fold %d/%d: validation score %.4f (best epoch %d)",
+            k + 1,
+            cfg.folds,
+            out.best_waf,
+            out.best_epoch,
+        )
+    return result
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)

@@ -1,0 +1,112 @@
+"""The `train` stage's work: load views for the manifest, cross-validate, write predictions and models."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from pipeline.corpus.manifest import Manifest
+from pipeline.tracks.metrics import waf
+from pipeline.training.config import TrainConfig
+from pipeline.training.cv import CVResult, cross_validate, softmax
+from pipeline.training.views import View, ViewSpec, load_views
+
+
+@dataclass
+class LabeledSet:
+    """Rows of the manifest with label ids (-1 unlabeled) and per-row training weights."""
+
+    names: list[str]
+    splits: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def train_rows(self) -> np.ndarray:
+        return np.flatnonzero((self.splits == "train") & (self.y >= 0))
+
+    @property
+    def predict_rows(self) -> np.ndarray:
+        return np.setdiff1d(np.arange(len(self.names)), self.train_rows)
+
+
+def labeled_set(manifest: Manifest, labels: list[str]) -> LabeledSet:
+    index = {label: i for i, label in enumerate(labels)}
+    rows = manifest.rows
+    y = np.array([index.get(label, -1) for label in rows["label"]], np.int64)
+    return LabeledSet(list(rows["name"]), rows["split"].to_numpy(), y, np.ones(len(rows), np.float32))
+
+
+def encoder_notes(views: list[View]) -> dict[str, str]:
+    return {v.name: f"{v.model}{' (random-init stand-in)' if v.random_init else ''}" for v in views}
+
+
+def prediction_table(data: LabeledSet, labels: list[str], result: CVResult) -> pd.DataFrame:
+    """One row per clip: fold-averaged probabilities (out-of-fold for training clips) and the argmax."""
+    probs = np.zeros((len(data.names), len(labels)), np.float32)
+    probs[data.train_rows] = softmax(result.oof_logits)
+    probs[data.predict_rows] = softmax(result.predict_logits)
+    table = pd.DataFrame(probs, columns=[f"prob_{label}" for label in labels])
+    table.insert(0, "name", data.names)
+    table.insert(1, "split", data.splits)
+    table.insert(2, "label", [labels[i] if i >= 0 else "" for i in data.y])
+    table["pred"] = [labels[i] for i in probs.argmax(axis=1)]
+    return table
+
+
+def train(data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig) -> CVResult:
+    return cross_validate(views, data.y, data.weights, data.train_rows, data.predict_rows, len(labels), cfg)
+
+
+def write_outputs(
+    out: Path, data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, result: CVResult
+) -> pd.DataFrame:
+    out.mkdir(parents=True, exist_ok=True)
+    table = prediction_table(data, labels, result)
+    table.to_csv(out / "predictions.csv", index=False, float_format="%.6f", lineterminator="\n")
+    for k, state in enumerate(result.states):
+        if state:
+            torch.save(state, out / f"fold_{k}.pt")
+    train_rows = data.train_rows
+    summary = {
+        "model": cfg.model,
+        "config": asdict(cfg),
+        "oof_waf": waf(data.y[train_rows], result.oof_logits.argmax(axis=1)),
+        "fold_scores": result.fold_waf,
+        "best_epochs": result.best_epochs,
+        "n_train": int(len(train_rows)),
+        "encoders": encoder_notes(views),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return table
+
+
+def ablation(
+    data: LabeledSet,
+    stores: dict[str, Path],
+    specs: dict[str, ViewSpec],
+    labels: list[str],
+    cfg: TrainConfig,
+    splits: dict[str, str],
+) -> dict[str, dict[str, float]]:
+    """Each single modality, each pair and all of them, same protocol; WAF on each scored split."""
+    views = {v.name: v for v in load_views(stores, specs, data.names)}
+    names = list(views)
+    results = {}
+    for size in range(1, len(names) + 1):
+        for subset in combinations(names, size):
+            result = train(data, [views[m] for m in subset], labels, cfg)
+            table = prediction_table(data, labels, result)
+            results["+".join(subset)] = {track: split_waf(table, split) for track, split in splits.items()}
+    return results
+
+
+def split_waf(table: pd.DataFrame, split: str) -> float:
+    rows = table[table["split"] == split]
+    return waf(rows["label"].to_numpy(), rows["pred"].to_numpy())

@@ -1,0 +1,35 @@
+"""DVC stage `ablation`: each single modality, each pair and all three under the training protocol.
+
+Usage: ablation.py MANIFEST FEATURES_DIR OUT_JSON
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from pipeline.corpus.manifest import read_manifest
+from pipeline.params import load_params, pick
+from pipeline.stage import run_stage
+from pipeline.training.config import modalities, train_config
+from pipeline.training.run import ablation, labeled_set
+from pipeline.training.views import view_spec
+
+TRACKS = {"semi": "test", "noise": "test_noise"}
+
+
+def main() -> None:
+    manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    params = load_params()
+    labels, cfg, mods = pick(params, "labels", list), train_config(params), modalities(params)
+    data = labeled_set(read_manifest(manifest_path, labels), labels)
+    results = ablation(
+        data, {m: features / m for m in mods}, {m: view_spec(params, m) for m in mods}, labels, cfg, TRACKS
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"model": cfg.model, "waf": results}, indent=2))
+    for subset, scores in results.items():
+        print(f"{subset:18} " + "  ".join(f"{track} WAF {value:.4f}" for track, value in scores.items()))
+
+
+if __name__ == "__main__":
+    run_stage(main)

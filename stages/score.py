@@ -1,0 +1,58 @@
+"""DVC stage `score@<track>`: metrics, plots and challenge files for one track.
+
+Usage: score.py TRACK SPLIT PREDICTIONS TRAIN_SUMMARY MANIFEST
+semi / noise: WAF, accuracy, per-class F1, confusion plot, `name,discrete` submission.
+ov: word sets (`name,openset` CSV and MER2025 npz) scored with the OV metric.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from pipeline.corpus.manifest import read_manifest
+from pipeline.params import load_params, pick
+from pipeline.stage import run_stage
+from pipeline.tracks.ov_score import ov_config, write_ov
+from pipeline.tracks.score import write_track
+
+
+def main() -> None:
+    track, split, predictions, summary, manifest = sys.argv[1], sys.argv[2], *map(Path, sys.argv[3:6])
+    params = load_params()
+    labels = pick(params, "labels", list)
+    trained = json.loads(summary.read_text())
+    notes = {"model": trained["model"], "encoders": trained["encoders"]}
+    metrics_path = Path(f"data/metrics/{track}.json")
+    if track == "ov":
+        rows = read_manifest(manifest, labels).rows
+        m = write_ov(
+            predictions,
+            rows,
+            split,
+            labels,
+            ov_config(params),
+            Path("data/submission/ov.csv"),
+            Path("data/submission/ov.npz"),
+            metrics_path,
+            notes,
+        )
+        print(
+            f"OV ({split}): accuracy {m['accuracy']:.4f}, recall {m['recall']:.4f}, avg {m['avg']:.4f}, "
+            f"n {m['n']} (predictor {m['predictor']}, grouper {m['grouper']})"
+        )
+        return
+    m = write_track(
+        track,
+        predictions,
+        split,
+        labels,
+        metrics_path,
+        Path(f"data/plots/{track}"),
+        Path(f"data/submission/{track}.csv"),
+        notes,
+    )
+    print(f"{track.upper()} ({split}): WAF {m['waf']:.4f}, accuracy {m['acc']:.4f}, n {m['n']}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,33 @@
+"""DVC stage `train`: cross-validated fusion model on the labeled clips; predictions for every clip.
+
+Usage: train.py MANIFEST FEATURES_DIR OUT_DIR
+"""
+
+import sys
+from pathlib import Path
+
+from pipeline.corpus.manifest import read_manifest
+from pipeline.params import load_params, pick
+from pipeline.stage import run_stage
+from pipeline.training.config import modalities, train_config
+from pipeline.training.run import labeled_set, train, write_outputs
+from pipeline.training.views import load_views, view_spec
+
+
+def main() -> None:
+    manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    params = load_params()
+    labels, cfg, mods = pick(params, "labels", list), train_config(params), modalities(params)
+    specs = {m: view_spec(params, m) for m in mods}
+    data = labeled_set(read_manifest(manifest_path, labels), labels)
+    views = load_views({m: features / m for m in mods}, specs, data.names)
+    result = train(data, views, labels, cfg)
+    write_outputs(out, data, views, labels, cfg, result)
+    print(
+        f"{cfg.model}: {len(data.train_rows)} training clips, fold scores "
+        f"{', '.join(f'{s:.3f}' for s in result.fold_waf)} -> {out}"
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main)

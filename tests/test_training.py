@@ -1,0 +1,126 @@
+"""Fusion models, modality masking, the CV protocol and the track metric, on real HDF5 stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.metrics import f1_score
+
+from pipeline.features.store import Batch, ShardWriter, StoreInfo
+from pipeline.tracks.metrics import track_metrics, waf
+from pipeline.tracks.score import score_split, submission
+from pipeline.training.config import MODELS, TrainConfig
+from pipeline.training.cv import cross_validate, folds
+from pipeline.training.fit import build_model, to_tensors
+from pipeline.training.models.parts import drop_modalities
+from pipeline.training.views import View, ViewSpec, load_views
+
+CLASSES = 4
+DIMS = {"audio": (3, 12), "video": (1, 10), "text": (2, 16)}  # (layers, dim)
+
+
+def _write_store(store: Path, modality: str, names: list[str], utt: np.ndarray, ok: np.ndarray) -> None:
+    layers, dim = utt.shape[1:]
+    info = StoreInfo(modality, f"random:{modality}-tiny", "main", list(range(layers)), dim, "x", True)
+    with ShardWriter(store / "shard-00000.h5", info, len(names)) as writer:
+        writer.write(Batch(names, utt, ok, ["" if o else "absent: test" for o in ok]))
+
+
+@pytest.fixture(scope="module")
+def separable(tmp_path_factory) -> tuple[list[View], np.ndarray]:
+    """Each modality carries a noisy class signal; some clips miss a modality."""
+    rng = np.random.default_rng(0)
+    n = 240
+    y = np.arange(n) % CLASSES
+    names = [f"c{i:03d}" for i in range(n)]
+    root = tmp_path_factory.mktemp("stores")
+    for modality, (layers, dim) in DIMS.items():
+        centers = rng.normal(0, 1, (CLASSES, dim))
+        utt = centers[y][:, None, :] + rng.normal(0, 1.2, (n, layers, dim))
+        ok = rng.random(n) > 0.1
+        _write_store(root / modality, modality, names, utt.astype(np.float32), ok)
+    specs = {"audio": ViewSpec("all", "learned"), "video": ViewSpec(), "text": ViewSpec([-1], "mean")}
+    return load_views({m: root / m for m in DIMS}, specs, names), y
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_each_model_beats_chance_on_separable_features(separable, model):
+    views, y = separable
+    cfg = TrainConfig(
+        model=model,
+        folds=3,
+        max_epochs=40,
+        patience=8,
+        hidden_dim=32,
+        lgbm_estimators=60,
+        modality_dropout=0.2,
+    )
+    train, predict = np.arange(0, 180), np.arange(180, 240)
+    result = cross_validate(views, y, np.ones(len(y), np.float32), train, predict, CLASSES, cfg)
+    assert waf(y[predict], result.predict_logits.argmax(axis=1)) > 0.6  # chance is 0.25
+    assert waf(y[train], result.oof_logits.argmax(axis=1)) > 0.6
+
+
+@pytest.mark.parametrize("model", ["attention", "conv_attention", "mlp"])
+def test_missing_modality_values_never_reach_the_output(separable, model):
+    views, _ = separable
+    torch.manual_seed(0)
+    net = build_model(views, CLASSES, TrainConfig(model=model, hidden_dim=16)).eval()
+    rows = np.arange(32)
+    inputs, present = to_tensors(views, rows)
+    present[:, 1] = False
+    present[::3, 0] = False
+    zeros = {k: v.clone() for k, v in inputs.items()}
+    noise = {k: v.clone() for k, v in inputs.items()}
+    zeros["video"][:] = 0
+    noise["video"] = torch.randn_like(noise["video"]) * 100
+    zeros["audio"][::3] = 0
+    noise["audio"][::3] = torch.randn_like(noise["audio"][::3]) * 100
+    with torch.no_grad():
+        torch.testing.assert_close(net(zeros, present), net(noise, present))
+        assert not torch.allclose(net(inputs, torch.ones_like(present)), net(zeros, present))
+
+
+def test_modality_dropout_never_drops_everything():
+    generator = torch.Generator().manual_seed(0)
+    present = torch.rand(5000, 3, generator=generator) > 0.3
+    kept = drop_modalities(present, 0.9, generator)
+    assert not (kept & ~present).any()
+    assert (kept.any(dim=1) == present.any(dim=1)).all()
+    assert 0.3 < kept.float().sum() / present.float().sum() < 0.6  # mostly one restored modality per row
+
+
+def test_cv_split_is_stratified_and_seeded():
+    y = np.repeat(np.arange(6), [50, 40, 30, 30, 20, 10])
+    first, again, other = folds(y, 5, 1), folds(y, 5, 1), folds(y, 5, 2)
+    for (a, b), (c, d) in zip(first, again, strict=True):
+        assert (a == c).all() and (b == d).all()
+    assert any((b != d).any() for (_, b), (_, d) in zip(first, other, strict=True))
+    for _, val in first:
+        np.testing.assert_array_equal(np.bincount(y[val]), np.bincount(y) // 5)
+
+
+def test_waf_is_sklearns_weighted_f1_and_the_support_weighted_mean():
+    rng = np.random.default_rng(3)
+    y_true, y_pred = rng.integers(0, 6, 500), rng.integers(0, 6, 500)
+    per_class = [f1_score(y_true == c, y_pred == c) for c in range(6)]
+    manual = sum(f * (y_true == c).sum() for c, f in enumerate(per_class)) / len(y_true)
+    assert waf(y_true, y_pred) == pytest.approx(f1_score(y_true, y_pred, average="weighted"), abs=1e-12)
+    assert waf(y_true, y_pred) == pytest.approx(manual, abs=1e-12)
+    metrics = track_metrics(y_true, y_pred, list("abcdef"))
+    assert metrics["n"] == 500 and set(metrics["per_class_f1"]) == set("abcdef")
+
+
+def test_submission_has_one_row_per_candidate():
+    table = pd.DataFrame(
+        {"name": ["a", "b", "c"], "split": ["test"] * 3, "label": ["x", "y", ""], "pred": ["x", "x", "y"]}
+    )
+    metrics, rows = score_split(table, "test", ["x", "y"])
+    assert metrics["n"] == 2 and metrics["acc"] == 0.5
+    assert list(submission(rows).columns) == ["name", "discrete"] and len(submission(rows)) == 3
+    with pytest.raises(ValueError, match="no predictions for split 'dev'"):
+        score_split(table, "dev", ["x", "y"])
