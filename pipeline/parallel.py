@@ -18,11 +18,11 @@ R = TypeVar("R")
 
 
 def process_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int, desc: str, chunksize: int = 8
+    fn: Callable[[T], R], items: Iterable[T], workers: int, desc: str, chunksize: int = 8, unit: str = "clip"
 ) -> list[R]:
     """Results in input order; inline when `workers` is 1 (easier to debug, no start-up cost)."""
     items = list(items)
-    bar = tqdm(total=len(items), desc=desc, unit="clip")
+    bar = tqdm(total=len(items), desc=desc, unit=unit)
     if workers <= 1:
         results = []
         for item in items:

@@ -15,6 +15,12 @@ COMMANDS = [
     ["demo", "make"],
     ["corrupt"],
     ["report"],
+    ["extract"],
+    ["features"],
+    ["features", "info"],
+    ["features", "import-mertools"],
+    ["features", "export-mertools"],
+    ["ov-metric"],
 ]
 
 

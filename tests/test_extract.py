@@ -234,3 +234,48 @@ def test_a_changed_input_file_redoes_its_shard(tmp_path):
     write_clip(tmp_path / "c5.mp4", None, 8, tone(3.0, 400))
     again = extract(read_manifest(manifest_path), cfg, tmp_path / "store")
     assert (again.clips, again.skipped_shards) == (4, 1)
+
+
+def test_mertools_feature_folder_round_trip(tmp_path):
+    folder = tmp_path / "chinese-hubert-large-UTT"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    vectors = {f"sample_{i:08d}": rng.normal(size=16).astype(np.float32) for i in range(5)}
+    for name, vector in vectors.items():
+        np.save(folder / f"{name}.npy", vector if name != "sample_00000001" else vector[None])
+    (folder / "sample_00000009.npy").write_bytes(b"not an array")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli.main",
+            "features",
+            "import-mertools",
+            str(folder),
+            "--modality",
+            "audio",
+            "--store",
+            str(tmp_path / "store"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(_failures(tmp_path / "store")) == ["sample_00000009"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli.main",
+            "features",
+            "export-mertools",
+            str(tmp_path / "store"),
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    for name, vector in vectors.items():
+        np.testing.assert_allclose(np.load(tmp_path / "out" / f"{name}.npy"), vector, atol=1e-2)
+    assert not (tmp_path / "out" / "sample_00000009.npy").exists()

@@ -41,3 +41,21 @@ def test_imported_answers_missing_clips_are_empty(tmp_path):
     path = tmp_path / "answers.csv"
     pd.DataFrame({"name": ["a"], "answer": ["The speaker is angry and impatient."]}).to_csv(path, index=False)
     assert import_sets(path, ["a", "b"]) == [["angry", "impatient"], []]
+
+
+def test_llm_predictor_runs_a_causal_lm_with_a_chat_template():
+    from pipeline.tracks.ov_llm import LLMPredictor
+    from pipeline.tracks.ov_score import OVConfig, predict_sets
+
+    llm = LLMPredictor("random:qwen2-tiny", device="cpu", max_new_tokens=6)
+    assert "random-init stand-in" in llm.description
+    answer = llm.answer("I am so happy today", ["happy", "surprise"])
+    assert isinstance(answer, str) and answer == llm.answer("I am so happy today", ["happy", "surprise"])
+    rows = pd.DataFrame({"name": ["a", "b"]})
+    probs = np.array([[0.1, 0.1, 0.6, 0.1, 0.05, 0.05], [0.5, 0.3, 0.1, 0.05, 0.03, 0.02]])
+    labels = ["neutral", "angry", "happy", "sad", "worried", "surprise"]
+    sets, details = predict_sets(
+        rows, probs, ["so happy", "leave me alone"], labels, OVConfig(predictor="llm", max_new_tokens=6)
+    )
+    assert len(sets) == 2 and all(isinstance(w, str) and w == w.lower() for s in sets for w in s)
+    assert "random:qwen2-tiny" in details["llm"]

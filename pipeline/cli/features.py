@@ -12,6 +12,7 @@ from pipeline.corpus.manifest import read_manifest, warn_missing_media
 from pipeline.features.config import extract_config
 from pipeline.features.extract import extract as run_extract
 from pipeline.features.extract import parse_shard
+from pipeline.features.mertools import export_folder, import_folder
 from pipeline.features.store import store_info
 from pipeline.params import load_params, pick
 
@@ -35,6 +36,32 @@ def info(
         f"layers {summary['layers']}, dim {summary['dim']}, {summary['failed']} failed, "
         f"{summary['absent']} absent, {summary['shards']} shard(s)"
     )
+
+
+@app.command("import-mertools")
+def import_mertools(
+    folder: Path = typer.Argument(
+        ..., help="A MERTools feature folder, e.g. features/chinese-hubert-large-UTT."
+    ),
+    modality: str = typer.Option(..., help="audio, video or text: what the vectors describe."),
+    store: Path = typer.Option(..., help="Store folder to write (its shards are replaced)."),
+) -> None:
+    """Turn `<feature>-UTT/<name>.npy` vectors into a feature store (one layer)."""
+    with user_errors():
+        count = import_folder(folder, store, modality)
+    typer.echo(f"imported {count} clip(s) from {folder} into {store}")
+
+
+@app.command("export-mertools")
+def export_mertools(
+    store: Path = typer.Argument(..., help="Store folder."),
+    folder: Path = typer.Argument(..., help="Folder to write <name>.npy files into."),
+    layer: int = typer.Option(-1, help="Index into the store's stored layers (-1: the last)."),
+) -> None:
+    """Write one layer of a store as MERTools-style per-clip .npy vectors (clips with ok = false skipped)."""
+    with user_errors():
+        count = export_folder(store, folder, layer=layer)
+    typer.echo(f"wrote {count} .npy file(s) to {folder}")
 
 
 def extract(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from pipeline import __version__
 from pipeline.params import ParamError, pick, pick_choice, pick_range
@@ -34,14 +35,42 @@ class ExtractConfig:
     max_failed_fraction: float = 0.05
 
     def digest(self) -> str:
-        """What makes two stores interchangeable: every setting that changes the numbers, and the version."""
+        """What makes two stores interchangeable: the settings and the code that change the numbers."""
         settings = {
             k: v
             for k, v in asdict(self).items()
             if k not in ("batch_size", "bucket", "workers", "max_failed_fraction", "device")
         }
-        payload = json.dumps({"settings": settings, "version": __version__}, sort_keys=True)
+        payload = json.dumps(
+            {"settings": settings, "version": __version__, "code": code_digest()}, sort_keys=True
+        )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+# Modules whose code decides the stored numbers: editing one invalidates finished shards on resume.
+NUMERIC_MODULES = (
+    "features/audio.py",
+    "features/video.py",
+    "features/text.py",
+    "features/models.py",
+    "features/layers.py",
+    "features/embedders.py",
+    "features/decode.py",
+    "media/audio.py",
+    "media/frames.py",
+    "media/probe.py",
+    "features/configs",
+)
+
+
+def code_digest() -> str:
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in NUMERIC_MODULES:
+        target = root / name
+        for path in sorted(p for p in target.rglob("*.json")) if target.is_dir() else [target]:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _layers(params: dict, key: str) -> str | list[int]:

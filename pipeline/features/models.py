@@ -57,22 +57,24 @@ def resolve_device(device: str, dtype: str) -> tuple[torch.device, torch.dtype]:
     return torch.device(device), getattr(torch, dtype)
 
 
-def _model_class(config: Any):
+def _model_class(config: Any, causal_lm: bool = False):
     import transformers
 
+    if causal_lm:
+        return transformers.AutoModelForCausalLM
     name = MODEL_CLASSES.get(config.model_type)
     return getattr(transformers, name) if name else AutoModel
 
 
-def _random_model(name: str, seed: int) -> tuple[torch.nn.Module, Path]:
+def _random_model(name: str, seed: int, causal_lm: bool = False) -> tuple[torch.nn.Module, Path]:
     folder = CONFIGS / name
     if not (folder / "config.json").is_file():
         shipped = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir())
         raise ValueError(f"unknown random model {name!r}; shipped configs: {shipped}")
     config = AutoConfig.from_pretrained(folder)
     torch.manual_seed(seed)
-    cls = _model_class(config)
-    return (cls.from_config(config) if cls is AutoModel else cls(config)), folder
+    cls = _model_class(config, causal_lm)
+    return (cls.from_config(config) if hasattr(cls, "from_config") else cls(config)), folder
 
 
 def load_model(
@@ -82,11 +84,12 @@ def load_model(
     device: str = "auto",
     dtype: str = "auto",
     seed: int = 0,
+    causal_lm: bool = False,
 ) -> LoadedModel:
     """Load weights offline-first: safetensors preferred, never `trust_remote_code` unless asked."""
     torch_device, torch_dtype = resolve_device(device, dtype)
     if spec.startswith(RANDOM_PREFIX):
-        model, folder = _random_model(spec.removeprefix(RANDOM_PREFIX), seed)
+        model, folder = _random_model(spec.removeprefix(RANDOM_PREFIX), seed, causal_lm)
         random_init = True
     else:
         folder = minilm_folder() if spec == MINILM else (Path(spec) if Path(spec).is_dir() else None)
@@ -94,7 +97,7 @@ def load_model(
         if trust_remote_code:
             log.warning("trust_remote_code is ON for %s: code from that model repository will run", spec)
         config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
-        model = _model_class(config).from_pretrained(
+        model = _model_class(config, causal_lm).from_pretrained(
             source, revision=revision, trust_remote_code=trust_remote_code, use_safetensors=None
         )
         random_init = False

@@ -3,6 +3,7 @@
 - `lexicon`: from the discrete classifier's probabilities, temperature-calibrated on the training
   clips' out-of-fold predictions; every label at or above a threshold (the top one always), each
   expanded with its closest fine-grained words from the emotion lexicon;
+- `llm`: a causal LM prompted per clip (pipeline.tracks.ov_llm), answers parsed like imported ones;
 - `import`: free-text answers of an external (multimodal) LLM such as Emotion-LLaMA, parsed into
   normalised lower-case words.
 """

@@ -15,7 +15,7 @@ from pipeline.tracks.ov_groupers import GROUPERS, make_grouper
 from pipeline.tracks.ov_metric import ov_score
 from pipeline.tracks.ov_predict import calibrated_probs, import_sets, lexicon_sets
 
-PREDICTORS = ("lexicon", "import")
+PREDICTORS = ("lexicon", "llm", "import")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class OVConfig:
     words_per_label: int = 2
     grouper: str = "lexicon"
     answers: str = ""  # predictor import: CSV name,answer
+    llm_model: str = "random:qwen2-tiny"  # predictor llm: hub id, folder, or random stand-in
+    max_new_tokens: int = 24
 
 
 def ov_config(params: dict) -> OVConfig:
@@ -34,17 +36,27 @@ def ov_config(params: dict) -> OVConfig:
         words_per_label=pick_range(params, "ov.words_per_label", int, 1, 20),
         grouper=pick_choice(params, "ov.grouper", GROUPERS),
         answers=pick(params, "ov.answers", str, default=""),
+        llm_model=pick(params, "ov.llm_model", str, default=OVConfig.llm_model),
+        max_new_tokens=pick_range(params, "ov.max_new_tokens", int, 1, 1024, default=OVConfig.max_new_tokens),
     )
     if cfg.predictor == "import" and not cfg.answers:
         raise ParamError("params.yaml: ov.predictor is import, so ov.answers must name a CSV of name,answer")
     return cfg
 
 
-def predict_sets(predictions: pd.DataFrame, labels: list[str], cfg: OVConfig) -> tuple[list[list[str]], dict]:
+def predict_sets(
+    rows: pd.DataFrame, probs: np.ndarray, texts: list[str], labels: list[str], cfg: OVConfig
+) -> tuple[list[list[str]], dict]:
+    """Word sets for the chosen rows, and what to report about how they were made."""
     if cfg.predictor == "import":
-        return import_sets(Path(cfg.answers), list(predictions["name"])), {"answers": cfg.answers}
-    probs, temperature = calibrated_probs(predictions, labels)
-    return lexicon_sets(probs, labels, cfg.threshold, cfg.words_per_label), {"temperature": temperature}
+        return import_sets(Path(cfg.answers), list(rows["name"])), {"answers": cfg.answers}
+    if cfg.predictor == "llm":
+        from pipeline.tracks.ov_llm import LLMPredictor
+
+        llm = LLMPredictor(cfg.llm_model, max_new_tokens=cfg.max_new_tokens)
+        top = [[labels[i] for i in np.argsort(-p)[:2]] for p in probs]
+        return llm.predict(texts, top), {"llm": llm.description}
+    return lexicon_sets(probs, labels, cfg.threshold, cfg.words_per_label), {}
 
 
 def write_ov(
@@ -59,10 +71,13 @@ def write_ov(
     notes: dict,
 ) -> dict:
     table = pd.read_csv(predictions_csv, dtype={"label": str}, keep_default_na=False)
-    sets, details = predict_sets(table, labels, cfg)
+    probs, temperature = calibrated_probs(table, labels)
     chosen = (table["split"] == split).to_numpy()
-    names = list(table.loc[chosen, "name"])
-    predicted = [s for s, keep in zip(sets, chosen, strict=True) if keep]
+    rows = table[chosen]
+    names = list(rows["name"])
+    texts = list(manifest_rows.set_index("name").loc[names, "text"])
+    predicted, details = predict_sets(rows, probs[chosen], texts, labels, cfg)
+    details["temperature"] = temperature
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"name": names, "openset": [format_openset(s) for s in predicted]}).to_csv(
         out_csv, index=False, lineterminator="\n"

@@ -59,7 +59,8 @@ def _fit_booster(
         x[train],
         y[train],
         sample_weight=w[train],
-        eval_set=[(x[val], y[val])],
+        eval_X=x[val],
+        eval_y=y[val],
         callbacks=[lgb.early_stopping(30, verbose=False)],
     )
 

@@ -27,6 +27,7 @@ class TrainConfig:
     lgbm_estimators: int = 300
     lgbm_learning_rate: float = 0.05
     lgbm_leaves: int = 15
+    fold_workers: int = 1  # folds trained in parallel processes
 
 
 def train_config(params: dict) -> TrainConfig:
@@ -54,6 +55,7 @@ def train_config(params: dict) -> TrainConfig:
             params, "train.lgbm_learning_rate", float, 1e-5, 1.0, default=d.lgbm_learning_rate
         ),
         lgbm_leaves=pick_range(params, "train.lgbm_leaves", int, 2, 4096, default=d.lgbm_leaves),
+        fold_workers=pick_range(params, "train.fold_workers", int, 1, 64, default=d.fold_workers),
     )
 
 

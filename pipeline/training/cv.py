@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 from sklearn.model_selection import StratifiedKFold
 
+from pipeline.parallel import process_map
 from pipeline.params import ParamError
 from pipeline.training.boosting import fit_lightgbm, fit_stacker
 from pipeline.training.config import TrainConfig
-from pipeline.training.fit import fit_fold
+from pipeline.training.fit import FoldOutput, fit_fold
 from pipeline.training.views import View, standardize
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,40 @@ def folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray
     return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
+@dataclass(frozen=True)
+class FoldJob:
+    views: list[View]
+    y: np.ndarray
+    weights: np.ndarray
+    train: np.ndarray
+    val: np.ndarray
+    predict: np.ndarray
+    classes: int
+    cfg: TrainConfig
+    seed: int
+    threads: int  # torch threads in this fold's process (0: leave as is)
+
+
+def run_fold(job: FoldJob) -> FoldOutput:
+    """One fold, standardised on its own training rows (in a worker process when folds run in parallel)."""
+    if job.threads:
+        torch.set_num_threads(job.threads)
+    fit_mask = np.zeros(len(job.y), bool)
+    fit_mask[job.train] = True
+    fitter = FITTERS.get(job.cfg.model, fit_fold)
+    return fitter(
+        standardize(job.views, fit_mask),
+        job.y,
+        job.weights,
+        job.train,
+        job.val,
+        job.predict,
+        job.classes,
+        job.cfg,
+        job.seed,
+    )
+
+
 def cross_validate(
     views: list[View],
     y: np.ndarray,
@@ -48,16 +85,17 @@ def cross_validate(
     classes: int,
     cfg: TrainConfig,
 ) -> CVResult:
-    """`y` and `weights` cover all rows (y = -1 where unlabeled); rows are index arrays."""
-    fitter = FITTERS.get(cfg.model, fit_fold)
-    result = CVResult(
-        np.zeros((len(train_rows), classes), np.float32), np.zeros((len(predict_rows), classes), np.float32)
-    )
-    for k, (a, b) in enumerate(folds(y[train_rows], cfg.folds, cfg.seed)):
-        fit_mask = np.zeros(len(y), bool)
-        fit_mask[train_rows[a]] = True
-        out = fitter(
-            standardize(views, fit_mask),
+    """`y` and `weights` cover all rows (y = -1 where unlabeled); rows are index arrays.
+
+    With train.fold_workers > 1 the folds train in parallel processes, each with its share of the
+    CPU threads; every fold has its own seed, so results do not depend on the order they finish in.
+    """
+    splits = folds(y[train_rows], cfg.folds, cfg.seed)
+    workers = min(cfg.fold_workers, len(splits))
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+    jobs = [
+        FoldJob(
+            views,
             y,
             weights,
             train_rows[a],
@@ -66,7 +104,15 @@ def cross_validate(
             classes,
             cfg,
             cfg.seed * 1000 + k,
+            threads,
         )
+        for k, (a, b) in enumerate(splits)
+    ]
+    outputs = process_map(run_fold, jobs, workers, "folds", chunksize=1, unit="fold")
+    result = CVResult(
+        np.zeros((len(train_rows), classes), np.float32), np.zeros((len(predict_rows), classes), np.float32)
+    )
+    for k, ((_, b), out) in enumerate(zip(splits, outputs, strict=True)):
         result.oof_logits[b] = out.val_logits
         result.predict_logits += out.predict_logits / cfg.folds
         result.fold_waf.append(out.best_waf)

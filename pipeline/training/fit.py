@@ -60,19 +60,14 @@ def build_model(views: list[View], classes: int, cfg: TrainConfig) -> nn.Module:
 def predict_logits(
     model: nn.Module, inputs: dict[str, torch.Tensor], present: torch.Tensor, batch: int = 4096
 ) -> np.ndarray:
+    """Logits in batches; an empty row set still gives a (0, classes) array."""
     model.eval()
-    n = len(present)
-    index = torch.arange(n)
-    return (
-        torch.cat(
-            [
-                model(_slice(inputs, index[s : s + batch]), present[s : s + batch])
-                for s in range(0, max(n, 1), batch)
-            ]
-        ).numpy()
-        if n
-        else np.zeros((0, 0), np.float32)
-    )
+    index = torch.arange(len(present))
+    chunks = [
+        model(_slice(inputs, index[s : s + batch]), present[s : s + batch])
+        for s in range(0, max(len(present), 1), batch)
+    ]
+    return torch.cat(chunks).numpy()
 
 
 def _class_weights(y: np.ndarray, classes: int) -> torch.Tensor:
@@ -95,7 +90,7 @@ def fit_fold(
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = build_model(views, classes, cfg)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
     loss_fn = nn.CrossEntropyLoss(
         weight=_class_weights(y[train], classes) if cfg.class_weights else None, reduction="none"
     )
