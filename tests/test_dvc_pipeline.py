@@ -118,7 +118,15 @@ def test_changing_hidden_dim_reruns_training_and_scoring_only(project):
     set_params(project, train={"hidden_dim": 24})
     ran = set(re.findall(r"Running stage '([^']+)'", dvc(project, "repro").stdout))
     assert {"train", "ablation"} <= ran
-    assert ran <= {"train", "ablation", "score@semi", "score@noise", "score_ov"}
+    assert ran <= {"train", "ablation", "score@semi", "score@noise", "score_ov", "pseudo_label", "retrain"}
+
+
+def test_changing_the_selftrain_threshold_reruns_only_selection_and_student(project):
+    set_params(project, selftrain={"threshold": 0.0, "min_agreement": 0.0})
+    ran = set(re.findall(r"Running stage '([^']+)'", dvc(project, "repro").stdout))
+    assert ran == {"pseudo_label", "retrain"}
+    report = json.loads((project / "data/metrics/selftrain.json").read_text())
+    assert report["rounds"][0]["selected"] == 3 and set(report["gain"]) == {"semi", "noise"}
 
 
 def test_bad_parameter_stops_the_stage_naming_the_key(project):

@@ -62,6 +62,19 @@ def _track_lines(folder: Path) -> list[str]:
             f"OV    ({m['split']}): accuracy {m['accuracy']:.4f}  recall {m['recall']:.4f}  "
             f"avg {m['avg']:.4f}  n {m['n']}  [predictor {m['predictor']}, grouper {m['grouper']}]"
         )
+    selftrain = _load(folder / "selftrain.json")
+    if selftrain:
+        last = selftrain["rounds"][-1]
+        shown = "n/a" if last["precision"] is None else f"{last['precision']:.3f}"
+        lines.append(
+            f"self-training ({len(selftrain['rounds'])} round(s), {last['selected']} pseudo-labels, "
+            f"precision {shown}): "
+            + ", ".join(
+                f"{t.upper()} WAF {selftrain['supervised_waf'][t]:.4f} -> {selftrain['student_waf'][t]:.4f} "
+                f"({selftrain['gain'][t]:+.4f})"
+                for t in selftrain["gain"]
+            )
+        )
     ablation = _load(folder / "ablation.json")
     if ablation:
         lines.append(f"ablation ({ablation['model']}), WAF on test / test_noise:")

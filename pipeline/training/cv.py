@@ -25,6 +25,7 @@ FITTERS = {"lightgbm": fit_lightgbm, "lightgbm_stack": fit_stacker}
 class CVResult:
     oof_logits: np.ndarray  # (len(train_rows), C), each row predicted by the fold that did not train on it
     predict_logits: np.ndarray  # (len(predict_rows), C), mean of the folds' logits
+    agreement: np.ndarray | None = None  # (len(predict_rows),) share of folds whose argmax is the final one
     fold_waf: list[float] = field(default_factory=list)
     best_epochs: list[int] = field(default_factory=list)
     states: list[dict] = field(default_factory=list)
@@ -84,13 +85,18 @@ def cross_validate(
     predict_rows: np.ndarray,
     classes: int,
     cfg: TrainConfig,
+    extra_rows: np.ndarray | None = None,
 ) -> CVResult:
     """`y` and `weights` cover all rows (y = -1 where unlabeled); rows are index arrays.
+
+    `extra_rows` (pseudo-labeled clips) join every fold's training set and never its validation set,
+    so validation scores stay on human labels.
 
     With train.fold_workers > 1 the folds train in parallel processes, each with its share of the
     CPU threads; every fold has its own seed, so results do not depend on the order they finish in.
     """
     splits = folds(y[train_rows], cfg.folds, cfg.seed)
+    extra = np.zeros(0, np.int64) if extra_rows is None else extra_rows
     workers = min(cfg.fold_workers, len(splits))
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
     jobs = [
@@ -98,7 +104,7 @@ def cross_validate(
             views,
             y,
             weights,
-            train_rows[a],
+            np.concatenate([train_rows[a], extra]),
             train_rows[b],
             predict_rows,
             classes,
@@ -125,6 +131,8 @@ def cross_validate(
             out.best_waf,
             out.best_epoch,
         )
+    votes = np.stack([out.predict_logits.argmax(axis=1) for out in outputs])
+    result.agreement = (votes == result.predict_logits.argmax(axis=1)).mean(axis=0)
     return result
 
 

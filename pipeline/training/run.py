@@ -48,7 +48,8 @@ def encoder_notes(views: list[View]) -> dict[str, str]:
 
 
 def prediction_table(data: LabeledSet, labels: list[str], result: CVResult) -> pd.DataFrame:
-    """One row per clip: fold-averaged probabilities (out-of-fold for training clips) and the argmax."""
+    """One row per clip: fold-averaged probabilities (out-of-fold for training clips), the argmax, and
+    for the other clips the share of folds that agree with it."""
     probs = np.zeros((len(data.names), len(labels)), np.float32)
     probs[data.train_rows] = softmax(result.oof_logits)
     probs[data.predict_rows] = softmax(result.predict_logits)
@@ -57,11 +58,23 @@ def prediction_table(data: LabeledSet, labels: list[str], result: CVResult) -> p
     table.insert(1, "split", data.splits)
     table.insert(2, "label", [labels[i] if i >= 0 else "" for i in data.y])
     table["pred"] = [labels[i] for i in probs.argmax(axis=1)]
+    agreement = np.full(len(data.names), np.nan, np.float32)
+    agreement[data.predict_rows] = result.agreement
+    table["agreement"] = agreement
     return table
 
 
-def train(data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig) -> CVResult:
-    return cross_validate(views, data.y, data.weights, data.train_rows, data.predict_rows, len(labels), cfg)
+def train(
+    data: LabeledSet,
+    views: list[View],
+    labels: list[str],
+    cfg: TrainConfig,
+    extra_rows: np.ndarray | None = None,
+) -> CVResult:
+    """Cross-validate on the labeled clips; `extra_rows` (pseudo-labeled) join every fold's training."""
+    return cross_validate(
+        views, data.y, data.weights, data.train_rows, data.predict_rows, len(labels), cfg, extra_rows
+    )
 
 
 def write_outputs(

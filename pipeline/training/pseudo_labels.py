@@ -1,0 +1,155 @@
+"""Choosing pseudo-labels for unlabeled clips: from the teacher, from an external annotator, or both.
+
+The teacher is the fold ensemble: a clip is a candidate when its fold-averaged probability reaches
+`threshold` and enough folds agree on the label; per-class caps or a class-balanced quota keep the
+majority class from flooding training; `max_count` bounds the total. External annotations come as
+`name,label` or as raw answers of a multimodal LLM (Emotion-LLaMA style), whose label is the last word
+of the answer when it is one of the labels (else `fallback`, or the clip is skipped).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.params import ParamError, pick, pick_choice, pick_range
+
+MODES = ("none", "alone", "agree")
+COLUMNS = ["name", "label", "confidence", "source"]
+
+
+@dataclass(frozen=True)
+class SelectConfig:
+    pool_split: str = "unlabeled"
+    threshold: float = 0.9
+    min_agreement: float = 1.0  # share of folds that must agree with the ensemble's label
+    per_class_cap: int = 0  # 0: no cap
+    balanced: bool = False  # every class at most as many as the rarest selected class
+    max_count: int = 0  # 0: no limit
+    annotations: str = ""  # CSV name,label or name,answer
+    annotator_mode: str = "none"
+    fallback: str = ""  # label for answers whose last word is no label ("" skips the clip)
+
+
+def select_config(params: dict, labels: list[str]) -> SelectConfig:
+    d = SelectConfig()
+    cfg = SelectConfig(
+        pool_split=pick(params, "selftrain.pool_split", str, default=d.pool_split),
+        threshold=pick_range(params, "selftrain.threshold", float, 0.0, 1.0),
+        min_agreement=pick_range(params, "selftrain.min_agreement", float, 0.0, 1.0, default=d.min_agreement),
+        per_class_cap=pick_range(params, "selftrain.per_class_cap", int, 0, 10**9, default=0),
+        balanced=pick(params, "selftrain.balanced", bool, default=False),
+        max_count=pick_range(params, "selftrain.max_count", int, 0, 10**9, default=0),
+        annotations=pick(params, "selftrain.annotations", str, default=""),
+        annotator_mode=pick_choice(params, "selftrain.annotator_mode", MODES, default="none"),
+        fallback=pick(params, "selftrain.fallback", str, default=""),
+    )
+    if cfg.fallback and cfg.fallback not in labels:
+        raise ParamError(
+            f"params.yaml: selftrain.fallback must be empty or one of {labels}, got {cfg.fallback!r}"
+        )
+    if cfg.annotator_mode != "none" and not cfg.annotations:
+        raise ParamError("params.yaml: selftrain.annotator_mode needs selftrain.annotations (a CSV file)")
+    return cfg
+
+
+def label_from_answer(answer: str, labels: list[str], fallback: str = "") -> str:
+    """The last word of the answer when it is a label (case and punctuation ignored), else `fallback`."""
+    words = re.findall(r"[a-z]+", answer.lower())
+    return words[-1] if words and words[-1] in labels else fallback
+
+
+def read_annotations(path: Path, labels: list[str], fallback: str = "") -> dict[str, str]:
+    """name -> label from `name,label` or `name,answer`; clips without a usable label are left out."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "name" not in table.columns or not ({"label", "answer"} & set(table.columns)):
+        raise ValueError(f"{path}: expected columns name,label or name,answer")
+    if "label" in table.columns:
+        bad = sorted(set(table["label"]) - set(labels) - {""})
+        if bad:
+            raise ValueError(f"{path}: labels {bad} are not among {labels}")
+        pairs = zip(table["name"], table["label"], strict=True)
+    else:
+        pairs = (
+            (n, label_from_answer(a, labels, fallback))
+            for n, a in zip(table["name"], table["answer"], strict=True)
+        )
+    return {name: label for name, label in pairs if label}
+
+
+def _limit_per_class(chosen: np.ndarray, pred: np.ndarray, conf: np.ndarray, cfg: SelectConfig) -> np.ndarray:
+    """Keep the most confident clips of each class up to the cap / the balanced quota."""
+    classes, counts = np.unique(pred[chosen], return_counts=True)
+    limits = [cfg.per_class_cap or counts.max()] if len(counts) else [0]
+    if cfg.balanced and len(counts):
+        limits.append(counts.min())
+    limit = min(limits)
+    kept = [
+        chosen[pred[chosen] == c][np.argsort(-conf[chosen[pred[chosen] == c]], kind="stable")[:limit]]
+        for c in classes
+    ]
+    return np.sort(np.concatenate(kept)) if kept else chosen
+
+
+def select(
+    predictions: pd.DataFrame, labels: list[str], cfg: SelectConfig, annotations: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Rows (name, label, confidence, source) chosen from the pool split of a predictions table."""
+    pool = predictions[predictions["split"] == cfg.pool_split].reset_index(drop=True)
+    if cfg.annotator_mode == "alone":
+        names = [n for n in pool["name"] if n in (annotations or {})]
+        return pd.DataFrame(
+            {
+                "name": names,
+                "label": [annotations[n] for n in names],
+                "confidence": 1.0,
+                "source": "annotator",
+            },
+            columns=COLUMNS,
+        )
+    probs = pool[[f"prob_{label}" for label in labels]].to_numpy(np.float32)
+    conf, pred = probs.max(axis=1), probs.argmax(axis=1)
+    agreement = (
+        pd.to_numeric(pool["agreement"], errors="coerce").fillna(1.0).to_numpy()
+        if "agreement" in pool
+        else np.ones(len(pool))
+    )
+    ok = (conf >= cfg.threshold) & (agreement >= cfg.min_agreement)
+    source = "teacher"
+    if cfg.annotator_mode == "agree":
+        voted = np.array([(annotations or {}).get(n, "") for n in pool["name"]])
+        ok &= voted == np.array(labels)[pred]
+        source = "teacher+annotator"
+    chosen = _limit_per_class(np.flatnonzero(ok), pred, conf, cfg)
+    if cfg.max_count and len(chosen) > cfg.max_count:
+        chosen = np.sort(chosen[np.argsort(-conf[chosen], kind="stable")[: cfg.max_count]])
+    return pd.DataFrame(
+        {
+            "name": pool["name"].to_numpy()[chosen],
+            "label": np.array(labels)[pred[chosen]],
+            "confidence": conf[chosen],
+            "source": source,
+        },
+        columns=COLUMNS,
+    )
+
+
+def precision(selected: pd.DataFrame, truth: dict[str, str]) -> float | None:
+    """Share of selected labels that match the known true labels (None when none are known)."""
+    known = [
+        label == truth[name]
+        for name, label in zip(selected["name"], selected["label"], strict=True)
+        if name in truth
+    ]
+    return float(np.mean(known)) if known else None
+
+
+def read_truth(path: str) -> dict[str, str]:
+    if not path or not Path(path).is_file():
+        return {}
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return dict(zip(table["name"], table["label"], strict=True))

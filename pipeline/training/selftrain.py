@@ -1,0 +1,95 @@
+"""Self-training rounds: teacher -> select pseudo-labels -> student trained on labeled + pseudo clips.
+
+Each round's student is the next round's teacher. Pseudo-labeled clips join every fold's training
+set with weight `pseudo_weight` and never its validation set.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.training.config import TrainConfig
+from pipeline.training.pseudo_labels import SelectConfig, precision, select
+from pipeline.training.run import LabeledSet, prediction_table, split_waf, train
+from pipeline.training.views import View
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RoundReport:
+    round: int
+    selected: int
+    per_class: dict[str, int]
+    precision: float | None
+    waf: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+
+def with_pseudo_labels(
+    data: LabeledSet, selected: pd.DataFrame, labels: list[str], weight: float
+) -> tuple[LabeledSet, np.ndarray]:
+    """A copy of the data whose selected rows carry their pseudo-label and weight; and those rows."""
+    index = {name: i for i, name in enumerate(data.names)}
+    rows = np.array([index[n] for n in selected["name"]], np.int64)
+    y, weights = data.y.copy(), data.weights.copy()
+    y[rows] = [labels.index(label) for label in selected["label"]]
+    weights[rows] = weight
+    return LabeledSet(data.names, data.splits, y, weights), rows
+
+
+def empty_note(teacher: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> str:
+    pool = teacher[teacher["split"] == cfg.pool_split]
+    best = pool[[f"prob_{label}" for label in labels]].to_numpy().max(axis=1).max() if len(pool) else 0.0
+    return (
+        f"no clip of split {cfg.pool_split!r} passed selftrain.threshold = {cfg.threshold} "
+        f"(the teacher's highest confidence there is {best:.3f}); the student is the supervised model"
+    )
+
+
+def run_rounds(
+    data: LabeledSet,
+    views: list[View],
+    labels: list[str],
+    train_cfg: TrainConfig,
+    teacher: pd.DataFrame,
+    first: pd.DataFrame,
+    cfg: SelectConfig,
+    rounds: int,
+    weight: float,
+    truth: dict[str, str],
+    splits: dict[str, str],
+    annotations: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[RoundReport]]:
+    """The final student's predictions, the last round's selection, and one report per round."""
+    reports, selected = [], first
+    for number in range(1, rounds + 1):
+        if number > 1:
+            selected = select(teacher, labels, cfg, annotations)
+        counts = selected["label"].value_counts()
+        report = RoundReport(
+            number,
+            len(selected),
+            {label: int(counts.get(label, 0)) for label in labels},
+            precision(selected, truth),
+        )
+        if selected.empty:
+            report.note = empty_note(teacher, labels, cfg)
+            log.warning("round %d: %s", number, report.note)
+        mixed, rows = with_pseudo_labels(data, selected, labels, weight)
+        # The table keeps the human labels only: pseudo-labels stay out of its `label` column.
+        teacher = prediction_table(data, labels, train(mixed, views, labels, train_cfg, rows))
+        report.waf = {track: split_waf(teacher, split) for track, split in splits.items()}
+        log.info(
+            "round %d: %d pseudo-labels (precision %s), student WAF %s",
+            number,
+            len(selected),
+            report.precision,
+            report.waf,
+        )
+        reports.append(report)
+    return teacher, selected, reports

@@ -1,0 +1,86 @@
+"""DVC stage `retrain`: self-training rounds from the first selection; report per round.
+
+Usage: retrain.py MANIFEST FEATURES_DIR TEACHER_PREDICTIONS PSEUDO_LABELS OUT_DIR
+Writes OUT_DIR/predictions.csv (final student), OUT_DIR/pseudo_labels.csv (last round),
+data/metrics/selftrain.json and data/plots/selftrain/{rounds,precision_threshold}.csv.
+"""
+
+import json
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.corpus.manifest import read_manifest
+from pipeline.params import load_params, pick, pick_range
+from pipeline.stage import run_stage
+from pipeline.training.config import modalities, train_config
+from pipeline.training.pseudo_labels import precision, read_annotations, read_truth, select, select_config
+from pipeline.training.run import labeled_set, split_waf
+from pipeline.training.selftrain import run_rounds
+from pipeline.training.views import load_views, view_spec
+
+TRACKS = {"semi": "test", "noise": "test_noise"}
+
+
+def precision_curve(teacher: pd.DataFrame, labels: list[str], cfg, truth: dict) -> pd.DataFrame:
+    rows = []
+    for threshold in np.round(np.arange(0.3, 1.0, 0.05), 2):
+        chosen = select(teacher, labels, replace(cfg, threshold=float(threshold)))
+        rows.append({"threshold": threshold, "selected": len(chosen), "precision": precision(chosen, truth)})
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    manifest_path, features, teacher_path, first_path, out = map(Path, sys.argv[1:6])
+    params = load_params()
+    labels, train_cfg, mods = pick(params, "labels", list), train_config(params), modalities(params)
+    cfg = select_config(params, labels)
+    rounds = pick_range(params, "selftrain.rounds", int, 1, 20)
+    weight = pick_range(params, "selftrain.pseudo_weight", float, 0.0, 10.0)
+    truth = read_truth(pick(params, "selftrain.truth", str, default=""))
+    annotations = read_annotations(Path(cfg.annotations), labels, cfg.fallback) if cfg.annotations else None
+    data = labeled_set(read_manifest(manifest_path, labels), labels)
+    views = load_views({m: features / m for m in mods}, {m: view_spec(params, m) for m in mods}, data.names)
+    teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
+    first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)
+    student, selected, reports = run_rounds(
+        data, views, labels, train_cfg, teacher, first, cfg, rounds, weight, truth, TRACKS, annotations
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    student.to_csv(out / "predictions.csv", index=False, float_format="%.6f", lineterminator="\n")
+    selected.to_csv(out / "pseudo_labels.csv", index=False, float_format="%.6f", lineterminator="\n")
+    supervised = {track: split_waf(teacher, split) for track, split in TRACKS.items()}
+    final = reports[-1].waf
+    metrics = {
+        "supervised_waf": supervised,
+        "student_waf": final,
+        "gain": {t: final[t] - supervised[t] for t in TRACKS},
+        "rounds": [asdict(r) for r in reports],
+    }
+    Path("data/metrics").mkdir(parents=True, exist_ok=True)
+    Path("data/metrics/selftrain.json").write_text(json.dumps(metrics, indent=2))
+    plots = Path("data/plots/selftrain")
+    plots.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(
+        [{"round": 0, **{f"{t}_waf": v for t, v in supervised.items()}}]
+        + [{"round": r.round, **{f"{t}_waf": v for t, v in r.waf.items()}} for r in reports]
+    ).to_csv(plots / "rounds.csv", index=False)
+    precision_curve(teacher, labels, cfg, truth).to_csv(plots / "precision_threshold.csv", index=False)
+    for r in reports:
+        shown = "n/a" if r.precision is None else f"{r.precision:.3f}"
+        print(
+            f"round {r.round}: {r.selected} pseudo-labels, precision {shown}, student WAF "
+            + ", ".join(f"{t} {v:.4f}" for t, v in r.waf.items())
+            + (f" ({r.note})" if r.note else "")
+        )
+    print(
+        "self-training gain over the supervised model: "
+        + ", ".join(f"{t} {metrics['gain'][t]:+.4f}" for t in TRACKS)
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main)
