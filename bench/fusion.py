@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import load_params, pick
+from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
 from pipeline.training.run import labeled_set, prediction_table, split_waf, train
 from pipeline.training.views import load_views, view_spec
@@ -50,8 +51,7 @@ def main() -> None:
         table = prediction_table(data, labels, train(data, chosen, labels, replace(base, **change)))
         row = {
             "variant": name,
-            "semi_waf": split_waf(table, "test"),
-            "noise_waf": split_waf(table, "test_noise"),
+            **{f"{track}_waf": split_waf(table, split) for track, split in TRACK_SPLITS.items()},
             "seconds": round(time.perf_counter() - started, 1),
         }
         rows.append(row)

@@ -10,11 +10,10 @@ from pathlib import Path
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import load_params, pick
 from pipeline.stage import run_stage
+from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
 from pipeline.training.run import ablation, labeled_set
 from pipeline.training.views import view_spec
-
-TRACKS = {"semi": "test", "noise": "test_noise"}
 
 
 def main() -> None:
@@ -23,7 +22,12 @@ def main() -> None:
     labels, cfg, mods = pick(params, "labels", list), train_config(params), modalities(params)
     data = labeled_set(read_manifest(manifest_path, labels), labels)
     results = ablation(
-        data, {m: features / m for m in mods}, {m: view_spec(params, m) for m in mods}, labels, cfg, TRACKS
+        data,
+        {m: features / m for m in mods},
+        {m: view_spec(params, m) for m in mods},
+        labels,
+        cfg,
+        TRACK_SPLITS,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"model": cfg.model, "waf": results}, indent=2))

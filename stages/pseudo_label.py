@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.params import load_params, pick
 from pipeline.stage import run_stage
-from pipeline.training.pseudo_labels import read_annotations, select, select_config
+from pipeline.training.pseudo_labels import annotations_for, select, select_config
 
 
 def main() -> None:
@@ -18,7 +18,7 @@ def main() -> None:
     params = load_params()
     labels = pick(params, "labels", list)
     cfg = select_config(params, labels)
-    annotations = read_annotations(Path(cfg.annotations), labels, cfg.fallback) if cfg.annotations else None
+    annotations = annotations_for(cfg, labels)
     teacher = pd.read_csv(predictions, dtype={"label": str}, keep_default_na=False)
     selected = select(teacher, labels, cfg, annotations)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,13 +16,12 @@ import pandas as pd
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import load_params, pick, pick_range
 from pipeline.stage import run_stage
+from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
-from pipeline.training.pseudo_labels import precision, read_annotations, read_truth, select, select_config
+from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select, select_config
 from pipeline.training.run import labeled_set, split_waf
 from pipeline.training.selftrain import run_rounds
 from pipeline.training.views import load_views, view_spec
-
-TRACKS = {"semi": "test", "noise": "test_noise"}
 
 
 def precision_curve(teacher: pd.DataFrame, labels: list[str], cfg, truth: dict) -> pd.DataFrame:
@@ -41,23 +40,23 @@ def main() -> None:
     rounds = pick_range(params, "selftrain.rounds", int, 1, 20)
     weight = pick_range(params, "selftrain.pseudo_weight", float, 0.0, 10.0)
     truth = read_truth(pick(params, "selftrain.truth", str, default=""))
-    annotations = read_annotations(Path(cfg.annotations), labels, cfg.fallback) if cfg.annotations else None
+    annotations = annotations_for(cfg, labels)
     data = labeled_set(read_manifest(manifest_path, labels), labels)
     views = load_views({m: features / m for m in mods}, {m: view_spec(params, m) for m in mods}, data.names)
     teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
     first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)
     student, selected, reports = run_rounds(
-        data, views, labels, train_cfg, teacher, first, cfg, rounds, weight, truth, TRACKS, annotations
+        data, views, labels, train_cfg, teacher, first, cfg, rounds, weight, truth, TRACK_SPLITS, annotations
     )
     out.mkdir(parents=True, exist_ok=True)
     student.to_csv(out / "predictions.csv", index=False, float_format="%.6f", lineterminator="\n")
     selected.to_csv(out / "pseudo_labels.csv", index=False, float_format="%.6f", lineterminator="\n")
-    supervised = {track: split_waf(teacher, split) for track, split in TRACKS.items()}
+    supervised = {track: split_waf(teacher, split) for track, split in TRACK_SPLITS.items()}
     final = reports[-1].waf
     metrics = {
         "supervised_waf": supervised,
         "student_waf": final,
-        "gain": {t: final[t] - supervised[t] for t in TRACKS},
+        "gain": {t: final[t] - supervised[t] for t in TRACK_SPLITS},
         "rounds": [asdict(r) for r in reports],
     }
     Path("data/metrics").mkdir(parents=True, exist_ok=True)
@@ -78,7 +77,7 @@ def main() -> None:
         )
     print(
         "self-training gain over the supervised model: "
-        + ", ".join(f"{t} {metrics['gain'][t]:+.4f}" for t in TRACKS)
+        + ", ".join(f"{t} {metrics['gain'][t]:+.4f}" for t in TRACK_SPLITS)
     )
 
 

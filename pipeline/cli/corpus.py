@@ -16,8 +16,6 @@ from pipeline.corpus.manifest import (
     write_manifest,
 )
 from pipeline.corpus.mertools import import_mertools
-from pipeline.corpus.noise_split import build_noise_split
-from pipeline.media.corrupt import CorruptConfig
 
 app = typer.Typer(help="Read, check and import corpora as manifests.", no_args_is_help=True)
 
@@ -98,6 +96,9 @@ def corrupt(
     params: Path = PARAMS_OPTION,
 ) -> None:
     """MER-NOISE corruption: speech noise at 5-10 dB SNR, blur by factor 1/2/4; writes a test_noise split."""
+    from pipeline.corpus.noise_split import build_noise_split  # torch and decoders: load only when used
+    from pipeline.media.corrupt import CorruptConfig
+
     with user_errors():
         loaded = read_manifest(manifest, labels_from(params, labels))
         warn_missing_media(loaded)

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from pipeline.demo.corpus import DemoConfig, make_demo_corpus
-
 app = typer.Typer(help="The offline demo corpus (synthetic clips with emotion cues).", no_args_is_help=True)
 
 
@@ -23,5 +21,7 @@ def make(
     workers: int = typer.Option(2, min=1, help="Worker processes (the output does not depend on it)."),
 ) -> None:
     """Generate a demo corpus outside DVC (the `demo` stage does the same from params.yaml)."""
+    from pipeline.demo.corpus import DemoConfig, make_demo_corpus  # media writers: load only when used
+
     cfg = DemoConfig(seed=seed, sizes={"train": train, "unlabeled": unlabeled, "test": test}, workers=workers)
     typer.echo(f"wrote {make_demo_corpus(cfg, out)}")

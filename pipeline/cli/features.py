@@ -9,9 +9,6 @@ import typer
 
 from pipeline.cli.common import PARAMS_OPTION, user_errors
 from pipeline.corpus.manifest import read_manifest, warn_missing_media
-from pipeline.features.config import extract_config
-from pipeline.features.extract import extract as run_extract
-from pipeline.features.extract import parse_shard
 from pipeline.features.mertools import export_folder, import_folder
 from pipeline.features.store import store_info
 from pipeline.params import load_params, pick
@@ -76,6 +73,10 @@ def extract(
     params: Path = PARAMS_OPTION,
 ) -> None:
     """Extract one modality with params.yaml's features.MODALITY settings; resumes finished shards."""
+    from pipeline.features.config import extract_config  # torch and transformers: load only when used
+    from pipeline.features.extract import extract as run_extract
+    from pipeline.features.extract import parse_shard
+
     with user_errors():
         values = load_params(params)
         cfg = extract_config(values, modality)

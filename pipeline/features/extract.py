@@ -28,11 +28,11 @@ from pipeline.features.embedders import Embedder, build_embedder
 from pipeline.features.store import (
     TMP_SUFFIX,
     Batch,
+    ShardHeader,
     ShardWriter,
     StoreInfo,
-    shard_names,
+    shard_header,
     shard_paths,
-    shard_stamp,
     write_failures,
 )
 from pipeline.media.result import Decoded
@@ -100,10 +100,8 @@ def inputs_digest(refs: list[ClipRef]) -> str:
 
 
 def _finished(path: Path, refs: list[ClipRef], digest: str) -> bool:
-    return (
-        path.is_file()
-        and shard_stamp(path) == (digest, inputs_digest(refs))
-        and shard_names(path) == [r.name for r in refs]
+    return path.is_file() and shard_header(path) == ShardHeader(
+        [r.name for r in refs], digest, inputs_digest(refs)
     )
 
 
@@ -131,26 +129,33 @@ def _loader(dataset: DecodeDataset, groups: list[list[int]], workers: int) -> Da
     return DataLoader(dataset, batch_sampler=groups, num_workers=workers, collate_fn=list, **extra)
 
 
+def _length(decoded: Decoded) -> int:
+    """Samples, frames or characters: what makes a clip expensive, for length-sorted batches."""
+    return len(decoded.data) if decoded.data.ndim else len(str(decoded.data))
+
+
+def _embed_chunk(embedder: Embedder, items: list) -> list[tuple | str]:
+    """One output tuple per item, or its error; a failing batch is retried item by item."""
+    try:
+        results = embedder.embed(items)
+        return [tuple(r[row] for r in results) for row in range(len(items))]
+    except Exception as exc:  # one bad clip must not take its batch down
+        if len(items) == 1:
+            return [f"failed: model error: {type(exc).__name__}: {exc}"]
+    return [out for item in items for out in _embed_chunk(embedder, [item])]
+
+
 def _embed_group(embedder: Embedder, decoded: list[Decoded], batch_size: int) -> tuple[dict, dict[int, str]]:
     """Outputs for the decodable clips (by position in the group) and errors for the rest."""
-    ready = [i for i, d in enumerate(decoded) if d.ok]
-    ready.sort(key=lambda i: len(decoded[i].data) if decoded[i].data.ndim else len(str(decoded[i].data)))
+    ready = sorted((i for i, d in enumerate(decoded) if d.ok), key=lambda i: _length(decoded[i]))
     outputs, errors = {}, {i: d.error for i, d in enumerate(decoded) if not d.ok}
     for start in range(0, len(ready), batch_size):
         chunk = ready[start : start + batch_size]
-        try:
-            results = embedder.embed([decoded[i].data for i in chunk])
-        except Exception as exc:  # one bad clip must not take its batch down: retry one by one
-            if len(chunk) == 1:
-                errors[chunk[0]] = f"failed: model error: {type(exc).__name__}: {exc}"
-                continue
-            results = None
-        if results is None:
-            sub_out, sub_err = _embed_group(embedder, [decoded[i] for i in chunk], 1)
-            outputs.update({chunk[j]: v for j, v in sub_out.items()})
-            errors.update({chunk[j]: v for j, v in sub_err.items()})
-            continue
-        outputs.update({i: tuple(r[row] for r in results) for row, i in enumerate(chunk)})
+        for i, out in zip(chunk, _embed_chunk(embedder, [decoded[i].data for i in chunk]), strict=True):
+            if isinstance(out, str):
+                errors[i] = out
+            else:
+                outputs[i] = out
     return outputs, errors
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.features.reader import read_store
-from pipeline.features.store import Batch, ShardWriter, StoreInfo, shard_names, shard_paths, write_failures
+from pipeline.features.store import (
+    Batch,
+    ShardWriter,
+    StoreInfo,
+    shard_header,
+    shard_paths,
+    write_failures,
+)
 
 
 def _vector(path: Path) -> np.ndarray:
@@ -52,10 +59,10 @@ def import_folder(folder: Path, store: Path, modality: str, shard_size: int = 10
     return len(files)
 
 
-def export_folder(store: Path, folder: Path, names: list[str] | None = None, layer: int = -1) -> int:
+def export_folder(store: Path, folder: Path, layer: int = -1) -> int:
     """One .npy per clip with ok = true: the store's `layer` (an index into its stored layers)."""
-    if names is None:
-        names = [name for path in shard_paths(store) for name in shard_names(path) or []]
+    headers = [shard_header(path) for path in shard_paths(store)]
+    names = [name for header in headers if header for name in header.names]
     arrays = read_store(store, names)
     folder.mkdir(parents=True, exist_ok=True)
     written = 0

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import h5py
 import numpy as np
@@ -109,20 +110,18 @@ class ShardWriter:
             self.tmp_path.unlink(missing_ok=True)
 
 
-def shard_names(path: Path) -> list[str] | None:
-    """Names in a finished shard, or None when it cannot be read (then it is redone)."""
-    try:
-        with h5py.File(path, "r") as f:
-            return [n.decode() if isinstance(n, bytes) else n for n in f["names"][:]]
-    except (OSError, KeyError):
-        return None
+class ShardHeader(NamedTuple):
+    names: list[str]
+    params_digest: str
+    inputs_digest: str
 
 
-def shard_stamp(path: Path) -> tuple[str, str] | None:
-    """(params_digest, inputs_digest) of a finished shard, or None when it cannot be read."""
+def shard_header(path: Path) -> ShardHeader | None:
+    """What resume compares with its plan, in one read; None when the shard cannot be read (it is redone)."""
     try:
         with h5py.File(path, "r") as f:
-            return str(f.attrs["params_digest"]), str(f.attrs["inputs_digest"])
+            names = [n.decode() if isinstance(n, bytes) else n for n in f["names"][:]]
+            return ShardHeader(names, str(f.attrs["params_digest"]), str(f.attrs["inputs_digest"]))
     except (OSError, KeyError):
         return None
 

@@ -9,6 +9,9 @@ import pandas as pd
 
 from pipeline.tracks.metrics import confusion_rows, track_metrics
 
+# The discrete tracks and the split each is scored on (dvc.yaml's score@ stages use the same pairs).
+TRACK_SPLITS = {"semi": "test", "noise": "test_noise"}
+
 
 def score_split(predictions: pd.DataFrame, split: str, labels: list[str]) -> tuple[dict, pd.DataFrame]:
     rows = predictions[predictions["split"] == split]

@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from pipeline.training.config import TrainConfig
-from pipeline.training.fit import FoldOutput
+from pipeline.training.fit import FoldJob, FoldOutput
 from pipeline.training.views import View
 
 
@@ -43,43 +43,29 @@ def _booster(cfg: TrainConfig, seed: int, classes: int) -> lgb.LGBMClassifier:
     )
 
 
-def _fit_booster(
-    x: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    train: np.ndarray,
-    val: np.ndarray,
-    predict: np.ndarray,
-    classes: int,
-    cfg: TrainConfig,
-    seed: int,
-) -> FoldOutput:
-    model = _booster(cfg, seed, classes)
+def _fit_booster(x: np.ndarray, job: FoldJob) -> FoldOutput:
+    model = _booster(job.cfg, job.seed, job.classes)
     model.fit(
-        x[train],
-        y[train],
-        sample_weight=w[train],
-        eval_X=x[val],
-        eval_y=y[val],
+        x[job.train],
+        job.y[job.train],
+        sample_weight=job.weights[job.train],
+        eval_X=x[job.val],
+        eval_y=job.y[job.val],
         callbacks=[lgb.early_stopping(30, verbose=False)],
     )
 
     def logits(rows: np.ndarray) -> np.ndarray:
-        proba = model.predict_proba(x[rows]) if len(rows) else np.zeros((0, classes))
+        proba = model.predict_proba(x[rows]) if len(rows) else np.zeros((0, job.classes))
         return np.log(np.clip(proba, 1e-9, 1.0)).astype(np.float32)
 
-    val_logits = logits(val)
-    score = float((val_logits.argmax(axis=1) == y[val]).mean())
-    return FoldOutput(
-        val_logits, logits(predict), int(model.best_iteration_ or cfg.lgbm_estimators), score, {}
-    )
+    val_logits = logits(job.val)
+    score = float((val_logits.argmax(axis=1) == job.y[job.val]).mean())
+    best = int(model.best_iteration_ or job.cfg.lgbm_estimators)
+    return FoldOutput(val_logits, logits(job.predict), best, score, {})
 
 
-def fit_lightgbm(
-    views: list[View], y, w, train, val, predict, classes: int, cfg: TrainConfig, seed: int
-) -> FoldOutput:
-    x = np.concatenate([pooled(v) for v in views], axis=1)
-    return _fit_booster(x, y, w, train, val, predict, classes, cfg, seed)
+def fit_lightgbm(views: list[View], job: FoldJob) -> FoldOutput:
+    return _fit_booster(np.concatenate([pooled(v) for v in views], axis=1), job)
 
 
 def _modality_logits(
@@ -109,11 +95,9 @@ def _full_logits(clf: LogisticRegression, x: np.ndarray, classes: int) -> np.nda
     return scores
 
 
-def fit_stacker(
-    views: list[View], y, w, train, val, predict, classes: int, cfg: TrainConfig, seed: int
-) -> FoldOutput:
-    others = np.concatenate([val, predict])
+def fit_stacker(views: list[View], job: FoldJob) -> FoldOutput:
+    others = np.concatenate([job.val, job.predict])
     stacked = np.concatenate(
-        [_modality_logits(pooled(v), y, train, others, classes, seed) for v in views], axis=1
+        [_modality_logits(pooled(v), job.y, job.train, others, job.classes, job.seed) for v in views], axis=1
     )
-    return _fit_booster(stacked, y, w, train, val, predict, classes, cfg, seed)
+    return _fit_booster(stacked, job)

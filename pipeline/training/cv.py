@@ -14,7 +14,7 @@ from pipeline.parallel import process_map
 from pipeline.params import ParamError
 from pipeline.training.boosting import fit_lightgbm, fit_stacker
 from pipeline.training.config import TrainConfig
-from pipeline.training.fit import FoldOutput, fit_fold
+from pipeline.training.fit import FoldJob, FoldOutput, fit_fold
 from pipeline.training.views import View, standardize
 
 log = logging.getLogger(__name__)
@@ -43,20 +43,6 @@ def folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray
     return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
-@dataclass(frozen=True)
-class FoldJob:
-    views: list[View]
-    y: np.ndarray
-    weights: np.ndarray
-    train: np.ndarray
-    val: np.ndarray
-    predict: np.ndarray
-    classes: int
-    cfg: TrainConfig
-    seed: int
-    threads: int  # torch threads in this fold's process (0: leave as is)
-
-
 def run_fold(job: FoldJob) -> FoldOutput:
     """One fold, standardised on its own training rows (in a worker process when folds run in parallel)."""
     if job.threads:
@@ -64,17 +50,7 @@ def run_fold(job: FoldJob) -> FoldOutput:
     fit_mask = np.zeros(len(job.y), bool)
     fit_mask[job.train] = True
     fitter = FITTERS.get(job.cfg.model, fit_fold)
-    return fitter(
-        standardize(job.views, fit_mask),
-        job.y,
-        job.weights,
-        job.train,
-        job.val,
-        job.predict,
-        job.classes,
-        job.cfg,
-        job.seed,
-    )
+    return fitter(standardize(job.views, fit_mask), job)
 
 
 def cross_validate(

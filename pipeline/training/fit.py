@@ -28,6 +28,22 @@ class FoldOutput:
     state: dict
 
 
+@dataclass(frozen=True)
+class FoldJob:
+    """Everything one fold trains on. Rows are index arrays; y and weights cover all rows."""
+
+    views: list[View]
+    y: np.ndarray
+    weights: np.ndarray
+    train: np.ndarray
+    val: np.ndarray
+    predict: np.ndarray
+    classes: int
+    cfg: TrainConfig
+    seed: int
+    threads: int = 0  # torch threads in this fold's process (0: leave as is)
+
+
 def input_shapes(views: list[View]) -> list[InputShape]:
     return [
         InputShape(
@@ -75,18 +91,10 @@ def _class_weights(y: np.ndarray, classes: int) -> torch.Tensor:
     return torch.from_numpy(counts.sum() / (classes * np.maximum(counts, 1)))
 
 
-def fit_fold(
-    views: list[View],
-    y: np.ndarray,
-    weights: np.ndarray,
-    train: np.ndarray,
-    val: np.ndarray,
-    predict: np.ndarray,
-    classes: int,
-    cfg: TrainConfig,
-    seed: int,
-) -> FoldOutput:
-    """Rows are index arrays into the views; y and weights are indexed the same way."""
+def fit_fold(views: list[View], job: FoldJob) -> FoldOutput:
+    """Train on `views` (the job's views, standardised for this fold)."""
+    y, weights, train, val, predict = job.y, job.weights, job.train, job.val, job.predict
+    classes, cfg, seed = job.classes, job.cfg, job.seed
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = build_model(views, classes, cfg)

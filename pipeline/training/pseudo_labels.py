@@ -81,6 +81,11 @@ def read_annotations(path: Path, labels: list[str], fallback: str = "") -> dict[
     return {name: label for name, label in pairs if label}
 
 
+def annotations_for(cfg: SelectConfig, labels: list[str]) -> dict[str, str] | None:
+    """The configured annotator's labels, or None when there is no annotator."""
+    return read_annotations(Path(cfg.annotations), labels, cfg.fallback) if cfg.annotations else None
+
+
 def _limit_per_class(chosen: np.ndarray, pred: np.ndarray, conf: np.ndarray, cfg: SelectConfig) -> np.ndarray:
     """Keep the most confident clips of each class up to the cap / the balanced quota."""
     classes, counts = np.unique(pred[chosen], return_counts=True)
