@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pipeline.corpus.manifest import ManifestError
 from pipeline.errors import TooManyFailures
 from pipeline.params import ParamError
+from pipeline.schema import check_params
 
 USER_ERRORS = (ManifestError, ParamError, FileNotFoundError, TooManyFailures)
 
@@ -18,9 +19,11 @@ def setup_logging() -> None:
 
 
 def run_stage(main: Callable[[], None]) -> None:
-    """Run a stage; a bad manifest, parameter or missing input stops it with the message, exit 2."""
+    """Run a stage after checking all of params.yaml; a bad manifest, parameter or missing input
+    stops it with the message, exit 2."""
     setup_logging()
     try:
+        check_params()
         main()
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)

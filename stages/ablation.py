@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import load_params, pick
+from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
@@ -19,7 +19,7 @@ from pipeline.training.views import view_spec
 def main() -> None:
     manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     params = load_params()
-    labels, cfg, mods = pick(params, "labels", list), train_config(params), modalities(params)
+    labels, cfg, mods = labels_param(params), train_config(params), modalities(params)
     data = labeled_set(read_manifest(manifest_path, labels), labels)
     results = ablation(
         data,

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.corpus.manifest import read_manifest, warn_missing_media
 from pipeline.corpus.noise_split import build_noise_split
 from pipeline.media.corrupt import corrupt_config
-from pipeline.params import load_params, pick, pick_range
+from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 
 
@@ -17,12 +17,10 @@ def main() -> None:
     source, noise_dir, out_dir, out_manifest = map(Path, sys.argv[1:5])
     params = load_params()
     cfg = corrupt_config(params)
-    split = pick(params, "corrupt.source_split", str)
-    workers = pick_range(params, "corrupt.workers", int, 1, 256)
-    manifest = read_manifest(source, pick(params, "labels", list))
+    manifest = read_manifest(source, labels_param(params))
     warn_missing_media(manifest)
     done = build_noise_split(
-        manifest, noise_dir, out_dir, out_manifest, cfg, source_split=split, workers=workers
+        manifest, noise_dir, out_dir, out_manifest, cfg, source_split=cfg.source_split, workers=cfg.workers
     )
     print(f"{len(done)} noisy clips in {out_dir}; manifest: {out_manifest}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.params import load_params, pick
+from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.training.pseudo_labels import annotations_for, select, select_config
 
@@ -16,7 +16,7 @@ from pipeline.training.pseudo_labels import annotations_for, select, select_conf
 def main() -> None:
     predictions, out = Path(sys.argv[1]), Path(sys.argv[2])
     params = load_params()
-    labels = pick(params, "labels", list)
+    labels = labels_param(params)
     cfg = select_config(params, labels)
     annotations = annotations_for(cfg, labels)
     teacher = pd.read_csv(predictions, dtype={"label": str}, keep_default_na=False)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import load_params, pick, pick_range
+from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
@@ -35,18 +35,16 @@ def precision_curve(teacher: pd.DataFrame, labels: list[str], cfg, truth: dict) 
 def main() -> None:
     manifest_path, features, teacher_path, first_path, out = map(Path, sys.argv[1:6])
     params = load_params()
-    labels, train_cfg, mods = pick(params, "labels", list), train_config(params), modalities(params)
+    labels, train_cfg, mods = labels_param(params), train_config(params), modalities(params)
     cfg = select_config(params, labels)
-    rounds = pick_range(params, "selftrain.rounds", int, 1, 20)
-    weight = pick_range(params, "selftrain.pseudo_weight", float, 0.0, 10.0)
-    truth = read_truth(pick(params, "selftrain.truth", str, default=""))
+    truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
     data = labeled_set(read_manifest(manifest_path, labels), labels)
     views = load_views({m: features / m for m in mods}, {m: view_spec(params, m) for m in mods}, data.names)
     teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
     first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)
     student, selected, reports = run_rounds(
-        data, views, labels, train_cfg, teacher, first, cfg, rounds, weight, truth, TRACK_SPLITS, annotations
+        data, views, labels, train_cfg, teacher, first, cfg, truth, TRACK_SPLITS, annotations
     )
     out.mkdir(parents=True, exist_ok=True)
     student.to_csv(out / "predictions.csv", index=False, float_format="%.6f", lineterminator="\n")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import load_params, pick
+from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.tracks.ov_score import ov_config, write_ov
 from pipeline.tracks.score import write_track
@@ -19,7 +19,7 @@ from pipeline.tracks.score import write_track
 def main() -> None:
     track, split, predictions, summary, manifest = sys.argv[1], sys.argv[2], *map(Path, sys.argv[3:6])
     params = load_params()
-    labels = pick(params, "labels", list)
+    labels = labels_param(params)
     trained = json.loads(summary.read_text())
     notes = {"model": trained["model"], "encoders": trained["encoders"]}
     metrics_path = Path(f"data/metrics/{track}.json")

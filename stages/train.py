@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import load_params, pick
+from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.training.config import modalities, train_config
 from pipeline.training.run import labeled_set, train, write_outputs
@@ -17,7 +17,7 @@ from pipeline.training.views import load_views, view_spec
 def main() -> None:
     manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     params = load_params()
-    labels, cfg, mods = pick(params, "labels", list), train_config(params), modalities(params)
+    labels, cfg, mods = labels_param(params), train_config(params), modalities(params)
     specs = {m: view_spec(params, m) for m in mods}
     data = labeled_set(read_manifest(manifest_path, labels), labels)
     views = load_views({m: features / m for m in mods}, specs, data.names)

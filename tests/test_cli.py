@@ -21,6 +21,7 @@ COMMANDS = [
     ["features", "import-mertools"],
     ["features", "export-mertools"],
     ["ov-metric"],
+    ["check"],
 ]
 
 

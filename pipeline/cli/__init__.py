@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipeline import __version__
-from pipeline.cli import corpus, demo, features, ov, report
+from pipeline.cli import check, corpus, demo, features, ov, report
 from pipeline.stage import setup_logging
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.command("extract")(features.extract)
 app.command("corrupt")(corpus.corrupt)
 app.command("report")(report.report)
 app.command("ov-metric")(ov.ov_metric)
+app.command("check")(check.check)
 
 
 def _version(value: bool) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from pipeline.demo import EMOTIONS
-from pipeline.params import load_params, pick
+from pipeline.params import labels_param, load_params
 from pipeline.stage import USER_ERRORS
 
 
@@ -18,7 +18,7 @@ def labels_from(params_path: Path, labels: str | None) -> list[str]:
     if labels:
         return [w.strip() for w in labels.split(",") if w.strip()]
     if params_path.is_file():
-        return list(pick(load_params(params_path), "labels", list))
+        return labels_param(load_params(params_path))
     return list(EMOTIONS)
 
 

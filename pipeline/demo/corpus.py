@@ -21,7 +21,7 @@ from pipeline.demo.transcript import make_transcript
 from pipeline.demo.voice import synth_voice
 from pipeline.media.write import write_clip
 from pipeline.parallel import process_map
-from pipeline.params import ParamError, pick, pick_range
+from pipeline.params import invalid, pick, pick_range
 from pipeline.tracks.emotion_words import FAMILIES, NEIGHBOURS
 
 SAMPLE_RATE = 16_000
@@ -162,7 +162,7 @@ def demo_config(params: dict) -> DemoConfig:
     sizes = {split: pick(params, f"demo.{split}", int) for split in ("train", "unlabeled", "test")}
     for split, size in sizes.items():
         if size < 0:
-            raise ParamError(f"params.yaml: demo.{split} must be >= 0, got {size}")
+            sizes[split] = invalid(f"demo.{split} must be >= 0, got {size}", 0)
     return DemoConfig(
         seed=pick(params, "demo.seed", int),
         sizes=sizes,

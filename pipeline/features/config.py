@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.params import ParamError, pick, pick_choice, pick_range
+from pipeline.params import ParamError, invalid, pick, pick_choice, pick_range
 
 MODALITIES = ("audio", "video", "text")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -76,7 +76,7 @@ def code_digest() -> str:
 def _layers(params: dict, key: str) -> str | list[int]:
     value = pick(params, key, (str, list), default="all")
     if isinstance(value, str) and value != "all":
-        raise ParamError(f"params.yaml: {key} must be 'all' or a list of layer indices, got {value!r}")
+        return invalid(f"{key} must be 'all' or a list of layer indices, got {value!r}", "all")
     return value
 
 

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from pipeline.media.audio import SAMPLE_RATE, resample
-from pipeline.params import ParamError, pick, pick_range
+from pipeline.params import invalid, pick, pick_range
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class CorruptConfig:
     seed: int = 0
     snr_db: tuple[int, int] = (5, 10)  # inclusive integer range
     blur_factors: tuple[int, ...] = (1, 2, 4)
+    source_split: str = "test"
+    workers: int = 1
 
 
 def rms(x: np.ndarray) -> float:
@@ -104,9 +106,11 @@ def corrupt_config(params: dict) -> CorruptConfig:
     high = pick_range(params, "corrupt.snr_max", int, low, 60)
     factors = pick(params, "corrupt.blur_factors", list)
     if not factors or not all(isinstance(f, int) and not isinstance(f, bool) and f >= 1 for f in factors):
-        raise ParamError(
-            f"params.yaml: corrupt.blur_factors must be a list of integers >= 1, got {factors!r}"
-        )
+        factors = invalid(f"corrupt.blur_factors must be a list of integers >= 1, got {factors!r}", [1])
     return CorruptConfig(
-        seed=pick(params, "corrupt.seed", int), snr_db=(low, high), blur_factors=tuple(factors)
+        seed=pick(params, "corrupt.seed", int),
+        snr_db=(low, high),
+        blur_factors=tuple(factors),
+        source_split=pick(params, "corrupt.source_split", str),
+        workers=pick_range(params, "corrupt.workers", int, 1, 256),
     )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.corpus.manifest import format_openset, parse_openset
-from pipeline.params import ParamError, pick, pick_choice, pick_range
+from pipeline.params import invalid, pick, pick_choice, pick_range
 from pipeline.tracks.ov_groupers import GROUPERS, make_grouper
 from pipeline.tracks.ov_metric import ov_score
 from pipeline.tracks.ov_predict import calibrated_probs, import_sets, lexicon_sets
@@ -20,6 +20,7 @@ PREDICTORS = ("lexicon", "llm", "import")
 
 @dataclass(frozen=True)
 class OVConfig:
+    split: str = "test"  # dvc.yaml passes it to the stage as ${ov.split}
     predictor: str = "lexicon"
     threshold: float = 0.25
     words_per_label: int = 2
@@ -31,6 +32,7 @@ class OVConfig:
 
 def ov_config(params: dict) -> OVConfig:
     cfg = OVConfig(
+        split=pick(params, "ov.split", str, default=OVConfig.split),
         predictor=pick_choice(params, "ov.predictor", PREDICTORS),
         threshold=pick_range(params, "ov.threshold", float, 0.0, 1.0),
         words_per_label=pick_range(params, "ov.words_per_label", int, 1, 20),
@@ -40,7 +42,7 @@ def ov_config(params: dict) -> OVConfig:
         max_new_tokens=pick_range(params, "ov.max_new_tokens", int, 1, 1024, default=OVConfig.max_new_tokens),
     )
     if cfg.predictor == "import" and not cfg.answers:
-        raise ParamError("params.yaml: ov.predictor is import, so ov.answers must name a CSV of name,answer")
+        invalid("ov.predictor is import, so ov.answers must name a CSV of name,answer", "")
     return cfg
 
 

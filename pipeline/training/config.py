@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.params import ParamError, pick, pick_choice, pick_range
+from pipeline.params import invalid, pick, pick_choice, pick_range
 
 MODELS = ("attention", "conv_attention", "mlp", "lightgbm", "lightgbm_stack")
 
@@ -64,7 +64,7 @@ def modalities(params: dict) -> list[str]:
     allowed = ("audio", "video", "text")
     bad = [m for m in chosen if m not in allowed]
     if not chosen or bad or len(set(chosen)) != len(chosen):
-        raise ParamError(
-            f"params.yaml: modalities must be a non-empty subset of {list(allowed)}, got {chosen!r}"
+        return invalid(
+            f"modalities must be a non-empty subset of {list(allowed)}, got {chosen!r}", list(allowed)
         )
     return chosen

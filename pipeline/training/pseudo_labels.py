@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.params import ParamError, pick, pick_choice, pick_range
+from pipeline.params import invalid, pick, pick_choice, pick_range
 
 MODES = ("none", "alone", "agree")
 COLUMNS = ["name", "label", "confidence", "source"]
@@ -33,6 +33,9 @@ class SelectConfig:
     annotations: str = ""  # CSV name,label or name,answer
     annotator_mode: str = "none"
     fallback: str = ""  # label for answers whose last word is no label ("" skips the clip)
+    rounds: int = 1  # teacher -> select -> student repetitions
+    pseudo_weight: float = 0.5  # loss weight of a pseudo-labeled clip
+    truth: str = ""  # CSV of the pool's true labels, for precision ("" if unknown)
 
 
 def select_config(params: dict, labels: list[str]) -> SelectConfig:
@@ -47,13 +50,16 @@ def select_config(params: dict, labels: list[str]) -> SelectConfig:
         annotations=pick(params, "selftrain.annotations", str, default=""),
         annotator_mode=pick_choice(params, "selftrain.annotator_mode", MODES, default="none"),
         fallback=pick(params, "selftrain.fallback", str, default=""),
+        rounds=pick_range(params, "selftrain.rounds", int, 1, 20, default=d.rounds),
+        pseudo_weight=pick_range(
+            params, "selftrain.pseudo_weight", float, 0.0, 10.0, default=d.pseudo_weight
+        ),
+        truth=pick(params, "selftrain.truth", str, default=""),
     )
     if cfg.fallback and cfg.fallback not in labels:
-        raise ParamError(
-            f"params.yaml: selftrain.fallback must be empty or one of {labels}, got {cfg.fallback!r}"
-        )
+        invalid(f"selftrain.fallback must be empty or one of {labels}, got {cfg.fallback!r}", "")
     if cfg.annotator_mode != "none" and not cfg.annotations:
-        raise ParamError("params.yaml: selftrain.annotator_mode needs selftrain.annotations (a CSV file)")
+        invalid("selftrain.annotator_mode needs selftrain.annotations (a CSV file)", "")
     return cfg
 
 

@@ -59,15 +59,13 @@ def run_rounds(
     teacher: pd.DataFrame,
     first: pd.DataFrame,
     cfg: SelectConfig,
-    rounds: int,
-    weight: float,
     truth: dict[str, str],
     splits: dict[str, str],
     annotations: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[RoundReport]]:
     """The final student's predictions, the last round's selection, and one report per round."""
     reports, selected = [], first
-    for number in range(1, rounds + 1):
+    for number in range(1, cfg.rounds + 1):
         if number > 1:
             selected = select(teacher, labels, cfg, annotations)
         counts = selected["label"].value_counts()
@@ -80,7 +78,7 @@ def run_rounds(
         if selected.empty:
             report.note = empty_note(teacher, labels, cfg)
             log.warning("round %d: %s", number, report.note)
-        mixed, rows = with_pseudo_labels(data, selected, labels, weight)
+        mixed, rows = with_pseudo_labels(data, selected, labels, cfg.pseudo_weight)
         # The table keeps the human labels only: pseudo-labels stay out of its `label` column.
         teacher = prediction_table(data, labels, train(mixed, views, labels, train_cfg, rows))
         report.waf = {track: split_waf(teacher, split) for track, split in splits.items()}

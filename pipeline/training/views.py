@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.features.layers import select_layers
 from pipeline.features.reader import StoreArrays, read_store
-from pipeline.params import ParamError, pick, pick_choice
+from pipeline.params import invalid, pick, pick_choice
 
 COMBINES = ("sum", "mean", "concat", "learned")
 
@@ -48,7 +48,7 @@ def view_spec(params: dict, modality: str) -> ViewSpec:
     combine = pick_choice(params, f"{base}.combine", COMBINES, default="mean")
     sequence = pick(params, f"{base}.sequence", bool, default=False)
     if sequence and modality != "video":
-        raise ParamError(f"params.yaml: {base}.sequence is for video stores only")
+        sequence = invalid(f"{base}.sequence is for video stores only", False)
     return ViewSpec(layers, combine, sequence)
 
 

@@ -1,0 +1,100 @@
+"""The params.yaml schema: every stage and `mer check` reject typos, wrong types and ranges up front."""
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.params import ParamError, load_params
+from pipeline.schema import check_params, problems
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> dict:
+    return load_params(ROOT / "params.yaml")
+
+
+def edited(params: dict, edit) -> dict:
+    copied = copy.deepcopy(params)
+    edit(copied)
+    return copied
+
+
+def test_shipped_params_have_no_problems(shipped):
+    assert problems(shipped) == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda p: p.update(featurs=p.pop("features")), "unknown key featurs: did you mean features?"),
+        (
+            lambda p: p["features"]["audio"].update(layer=p["features"]["audio"].pop("layers")),
+            "unknown key features.audio.layer: did you mean features.audio.layers?",
+        ),
+        (
+            lambda p: p["train"].update(hiden_dim=64),
+            "unknown key train.hiden_dim: did you mean train.hidden_dim?",
+        ),
+        (lambda p: p["train"].update(lr="fast"), "train.lr must be float, got 'fast'"),
+        (lambda p: p["train"].update(model="gru"), "train.model must be one of"),
+        (lambda p: p["selftrain"].update(threshold=1.5), "selftrain.threshold must be between 0.0 and 1.0"),
+        (lambda p: p.update(train=3), "train must be a mapping with keys"),
+        (lambda p: p["ov"].update(predictor="import"), "ov.answers must name a CSV"),
+        (lambda p: p.update(labels=["happy", "happy"]), "labels must be a non-empty list of distinct words"),
+        (
+            lambda p: p["corrupt"].update(blur_factors=[0, 2]),
+            "corrupt.blur_factors must be a list of integers",
+        ),
+    ],
+)
+def test_each_problem_names_the_key_and_what_is_allowed(shipped, edit, expected):
+    found = problems(edited(shipped, edit))
+    assert any(expected in p for p in found), found
+
+
+def test_all_problems_are_reported_at_once(shipped, tmp_path):
+    def several(p):
+        p["train"]["lr"] = "x"
+        p["featurs"] = {}
+        p["demo"]["fps"] = 0
+
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(edited(shipped, several)))
+    with pytest.raises(ParamError, match=r"3 problem\(s\)") as caught:
+        check_params(path)
+    assert (
+        "train.lr" in str(caught.value) and "featurs" in str(caught.value) and "demo.fps" in str(caught.value)
+    )
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_a_stage_with_a_typo_stops_before_any_work(shipped, tmp_path):
+    (tmp_path / "params.yaml").write_text(
+        yaml.safe_dump(edited(shipped, lambda p: p["train"].update(modality_dropuot=0.5)))
+    )
+    out = tmp_path / "out"
+    result = run([str(ROOT / "stages" / "train.py"), "missing.csv", "features", str(out)], tmp_path)
+    assert result.returncode == 2
+    assert "train.modality_dropuot: did you mean train.modality_dropout?" in result.stderr
+    assert not out.exists()
+
+
+def test_mer_check_reports_labels_missing_from_the_schema(shipped, tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("name,split,video,audio,text,label,openset\nc1,train,,,hi,joy,\n")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(shipped))
+    result = run(["-m", "pipeline.cli.main", "check", "--manifest", str(manifest)], tmp_path)
+    assert result.returncode == 2 and "joy" in result.stderr and "row 2" in result.stderr
+    manifest.write_text("name,split,video,audio,text,label,openset\nc1,train,,,hi,happy,\n")
+    result = run(["-m", "pipeline.cli.main", "check", "--manifest", str(manifest)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "params.yaml: OK" in result.stdout and "1 clips" in result.stdout
