@@ -50,7 +50,7 @@ def _config(modality: str, workers: int):
         workers=workers,
         batch_size=16,
         bucket=64,
-        shard_size=500,
+        shards=8,
         max_failed_fraction=1.0,
     )
 

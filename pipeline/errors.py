@@ -3,3 +3,7 @@
 
 class TooManyFailures(RuntimeError):
     """More clips failed than features.max_failed_fraction allows."""
+
+
+class StoreWriteError(OSError):
+    """A shard could not be written (disk full, quota, permissions); finished shards are untouched."""

@@ -19,10 +19,7 @@ def main() -> None:
     manifest = read_manifest(manifest_path)
     warn_missing_media(manifest)
     result = extract(manifest, cfg, store)
-    print(
-        f"{modality}: {result.clips} clip(s) extracted at {result.clips_per_s:.1f} clips/s, "
-        f"{result.skipped_shards} shard(s) reused, {result.failed} failed, {result.absent} absent -> {store}"
-    )
+    print(f"{modality}: {result.summary()} -> {store}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ COMMANDS = [
     ["features", "info"],
     ["features", "import-mertools"],
     ["features", "export-mertools"],
+    ["features", "merge"],
     ["ov-metric"],
     ["check"],
 ]

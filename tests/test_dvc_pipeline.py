@@ -6,13 +6,17 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+
+from pipeline.features.store import store_info
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"train": 40, "unlabeled": 3, "test": 6, "workers": 1}
@@ -81,7 +85,27 @@ def test_changing_a_corrupt_key_reruns_only_corrupt(project):
 def test_repro_builds_the_three_feature_stores(project):
     for modality in ("audio", "video", "text"):
         store = project / "data/features" / modality
-        assert len(list(store.glob("shard-*.h5"))) == 1 and (store / "failures.csv").is_file()
+        assert store_info(store)["n"] == 55 and (store / "failures.csv").is_file()
+
+
+def git(repo: Path, *args: str) -> None:
+    identity = ["-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_team_shares_stores_through_a_dvc_remote_without_re_extraction(project, tmp_path):
+    dvc(project, "remote", "add", "-d", "team", str(tmp_path / "remote"))
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "pipeline run")
+    dvc(project, "push")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(project), str(clone))
+    assert not (clone / "data/features/audio").exists()
+    dvc(clone, "pull")
+    assert "up to date" in dvc(clone, "status").stdout
+    again = dvc(clone, "repro").stdout
+    assert "Running stage" not in again and "didn't change, skipping" in again
+    assert store_info(clone / "data/features/audio")["n"] == 55
 
 
 def test_changing_an_audio_feature_key_reruns_only_audio_extraction(project):
@@ -127,6 +151,49 @@ def test_changing_the_selftrain_threshold_reruns_only_selection_and_student(proj
     assert ran == {"pseudo_label", "retrain"}
     report = json.loads((project / "data/metrics/selftrain.json").read_text())
     assert report["rounds"][0]["selected"] == 3 and set(report["gain"]) == {"semi", "noise"}
+
+
+def repro_killed_in(project: Path, stage: str, after_s: float) -> None:
+    """Start `dvc repro` and SIGKILL it (its whole process group) `after_s` into `stage`."""
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dvc", "repro"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    for line in process.stdout:
+        if f"Running stage '{stage}'" in line:
+            time.sleep(after_s)
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("change", "stage"),
+    [
+        ({"train": {"hidden_dim": 20}}, "train"),
+        ({"selftrain": {"threshold": 0.5}}, "pseudo_label"),
+        ({"selftrain": {"pseudo_weight": 0.7}}, "retrain"),
+        ({"ov": {"threshold": 0.3}}, "score_ov"),
+    ],
+    ids=["train", "pseudo_label", "retrain", "score_ov"],
+)
+def test_sigkill_during_a_stage_then_repro_recovers(project, change, stage):
+    set_params(project, **change)
+    repro_killed_in(project, stage, after_s=1.0)
+    assert f"{stage}:" in dvc(project, "status").stdout  # killed before it finished
+    dvc(project, "repro")
+    assert "up to date" in dvc(project, "status").stdout
 
 
 def test_bad_parameter_stops_the_stage_naming_the_key(project):

@@ -20,7 +20,7 @@ import yaml
 from pipeline.corpus.manifest import read_manifest, write_manifest
 from pipeline.errors import TooManyFailures
 from pipeline.features.config import ExtractConfig
-from pipeline.features.extract import extract, parse_shard
+from pipeline.features.extract import extract, parse_shard, shard_of
 from pipeline.media.write import write_clip
 from tests.conftest import frames, tone
 
@@ -70,10 +70,14 @@ def _cfg(modality: str, **overrides) -> ExtractConfig:
         "device": "cpu",
         "batch_size": 3,
         "bucket": 5,
-        "shard_size": 4,
+        "shards": 3,
         "max_failed_fraction": 1.0,
     }
     return ExtractConfig(**{**base, **overrides})
+
+
+def _shard_of(store: Path, name: str) -> Path:
+    return store / f"shard-{shard_of(name, 3):05d}.h5"
 
 
 def _failures(store: Path) -> dict[str, str]:
@@ -93,10 +97,12 @@ def test_store_contract_and_broken_media(broken_corpus, tmp_path):
     assert audio["silent"] == "absent: silent.mp4 has no audio stream"
     assert "audio_only" not in audio and "silent" not in video
     assert text["silent"] == "absent: empty transcript"
-    with h5py.File(stores["video"] / "shard-00000.h5") as f:
-        assert f["utt"].dtype == np.float16 and f["utt"].shape == (4, 1, 128)
-        assert f["frames"].shape == (4, 8, 128) and f["frame_mask"].dtype == bool
-        assert f["frame_mask"][0].sum() == 6 and f["ok"][:].all()
+    with h5py.File(_shard_of(stores["video"], "good_0")) as f:
+        row = list(f["names"].asstr()[:]).index("good_0")
+        n = len(f["names"])
+        assert f["utt"].dtype == np.float16 and f["utt"].shape == (n, 1, 128)
+        assert f["frames"].shape == (n, 8, 128) and f["frame_mask"].dtype == bool
+        assert f["frame_mask"][row].sum() == 6 and f["ok"][row]
         for key in (
             "modality",
             "model",
@@ -108,8 +114,8 @@ def test_store_contract_and_broken_media(broken_corpus, tmp_path):
             "params_digest",
         ):
             assert key in f.attrs
-    with h5py.File(stores["audio"] / "shard-00000.h5") as f:
-        assert f["utt"].shape == (4, 5, 64) and not np.isnan(f["utt"][:]).any()
+    with h5py.File(_shard_of(stores["audio"], "good_0")) as f:
+        assert f["utt"].shape[1:] == (5, 64) and not np.isnan(f["utt"][:]).any()
 
 
 def test_invalid_utf8_transcript_is_a_recorded_failure(broken_corpus, tmp_path):
@@ -150,7 +156,7 @@ def _corpus(root: Path, n: int) -> Path:
     return write_manifest(pd.DataFrame(rows), root / "manifest.csv")
 
 
-def _params(path: Path, shard_size: int) -> Path:
+def _params(path: Path, shards: int) -> Path:
     params = {
         "features": {
             "max_failed_fraction": 0.05,
@@ -160,7 +166,7 @@ def _params(path: Path, shard_size: int) -> Path:
                 "batch_size": 2,
                 "bucket": 2,
                 "workers": 0,
-                "shard_size": shard_size,
+                "shards": shards,
             },
         }
     }
@@ -195,11 +201,13 @@ def _digests(store: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_sigkill_mid_run_then_rerun_gives_an_identical_store(tmp_path):
     manifest = _corpus(tmp_path, 48)
-    params = _params(tmp_path / "params.yaml", 4)
+    params = _params(tmp_path / "params.yaml", 16)
     assert _mer_extract(params, manifest, tmp_path / "whole").wait() == 0
     expected = _digests(tmp_path / "whole")
     killed_after = []
-    for target in (1, 5, 9):
+    points = sorted({int(k) for k in np.linspace(1, len(expected) - 1, 10)})
+    assert len(points) >= 10
+    for target in points:
         store = tmp_path / f"killed_{target}"
         process = _mer_extract(params, manifest, store)
         deadline = time.monotonic() + 120
@@ -226,14 +234,14 @@ def test_features_info_json(broken_corpus, tmp_path):
     assert info["failed"] == 3 and info["absent"] == 1 and info["random_init"] is True
 
 
-def test_a_changed_input_file_redoes_its_shard(tmp_path):
+def test_a_changed_input_file_redoes_only_that_clip(tmp_path):
     manifest_path = _corpus(tmp_path, 8)
     cfg = _cfg("audio")
     extract(read_manifest(manifest_path), cfg, tmp_path / "store")
     assert extract(read_manifest(manifest_path), cfg, tmp_path / "store").clips == 0
     write_clip(tmp_path / "c5.mp4", None, 8, tone(3.0, 400))
     again = extract(read_manifest(manifest_path), cfg, tmp_path / "store")
-    assert (again.clips, again.skipped_shards) == (4, 1)
+    assert (again.clips, again.rewritten_shards, again.skipped_shards) == (1, 1, 2)
 
 
 def test_mertools_feature_folder_round_trip(tmp_path):

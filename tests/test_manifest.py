@@ -98,10 +98,15 @@ def test_invalid_utf8_transcript_is_kept_for_per_clip_handling(tmp_path):
         b"name,split,video,audio,text,label,openset\nc1,train,,,caf\xe9 bad,happy,\nc2,train,,,fine,sad,\n"
     )
     manifest = read_manifest(path, LABELS)
-    text = manifest.rows.loc[0, "text"]
-    with pytest.raises(UnicodeEncodeError):
-        text.encode("utf-8")
+    assert manifest.bad_text == {"c1"} and manifest.rows.loc[0, "text"] == "caf\ufffd bad"
     assert manifest.rows.loc[1, "text"] == "fine"
+
+
+def test_invalid_utf8_outside_transcripts_is_a_manifest_problem(tmp_path):
+    path = tmp_path / "manifest.csv"
+    path.write_bytes(b"name,split,video,audio,text,label,openset\nc1,train,v\xe9.mp4,,hi,happy,\n")
+    with pytest.raises(ManifestError, match="row 2: column video is not valid UTF-8"):
+        read_manifest(path, LABELS)
 
 
 def test_openset_parsing_is_literal_and_normalised():

@@ -61,12 +61,32 @@ def export_mertools(
     typer.echo(f"wrote {count} .npy file(s) to {folder}")
 
 
+@app.command("merge")
+def merge(
+    out: Path = typer.Argument(..., help="Store folder to merge into (created if needed)."),
+    parts: list[Path] = typer.Argument(..., help="Store folders written by `mer extract --shard i/N`."),
+) -> None:
+    """Merge stores extracted on several machines into one (shards are disjoint: merging copies files).
+
+    Refuses parts made with other settings or code, and two different versions of one shard."""
+    from pipeline.features.merge import MergeError, merge_stores
+
+    try:
+        copied = merge_stores(out, parts)
+    except MergeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"{out}: {copied} shard file(s) copied from {len(parts)} part(s); {store_info(out)['n']} clips"
+    )
+
+
 def extract(
     modality: str = typer.Argument(..., help="audio, video or text."),
     shard: str = typer.Option(
         "0/1",
-        help="i/N: take the shards whose index is i modulo N (split a corpus "
-        "across processes or machines writing to one store folder).",
+        help="i/N: take the shards whose index is i modulo N: split a corpus across processes or "
+        "machines, writing to one shared store folder or to one folder each, then `mer features merge`.",
     ),
     manifest: Path = typer.Option(None, help="Manifest (default: params.yaml dataset.manifest)."),
     store: Path = typer.Option(None, help="Store folder (default: data/features/MODALITY)."),
@@ -83,7 +103,4 @@ def extract(
         loaded = read_manifest(manifest or Path(pick(values, "dataset.manifest", str)))
         warn_missing_media(loaded)
         result = run_extract(loaded, cfg, store or Path("data/features") / modality, parse_shard(shard))
-    typer.echo(
-        f"{modality}: {result.clips} clip(s) at {result.clips_per_s:.1f} clips/s, "
-        f"{result.skipped_shards} shard(s) reused, {result.failed} failed, {result.absent} absent"
-    )
+    typer.echo(f"{modality}: {result.summary()}")

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Manifest:
 
     path: Path
     rows: pd.DataFrame
+    bad_text: frozenset[str] = frozenset()  # names whose transcript was not valid UTF-8
 
     @property
     def root(self) -> Path:
@@ -134,20 +136,44 @@ def rebase_paths(rows: pd.DataFrame, source_root: Path, target_root: Path) -> pd
 def read_manifest(path: str | Path, labels: list[str] | None = None) -> Manifest:
     """Read and validate a manifest; raise ManifestError listing every problem with its row.
 
-    Invalid UTF-8 in a field is kept (surrogate-escaped) so one bad transcript fails one clip,
-    not the whole corpus.
+    A transcript that is not valid UTF-8 fails its clip only (the clip is listed in `bad_text`);
+    invalid UTF-8 in any other column is a manifest problem.
     """
     path = Path(path)
     if not path.is_file():
         raise ManifestError(path, ["file not found (set dataset.manifest or run the corpus stage first)"])
     rows = pd.read_csv(
-        path, dtype=str, keep_default_na=False, encoding="utf-8", encoding_errors="surrogateescape"
+        path, dtype=object, keep_default_na=False, encoding="utf-8", encoding_errors="surrogateescape"
     )
     for column in OPTIONAL_COLUMNS:
         if column not in rows.columns:
             rows[column] = ""
+    bad = {c: rows[c].map(_not_utf8) for c in rows.columns}
+    problems = [
+        f"row {i + 2}: column {c} is not valid UTF-8"
+        for c, flags in bad.items()
+        if c != "text"
+        for i in np.flatnonzero(flags)
+    ]
+    if problems:
+        raise ManifestError(path, problems)
+    bad_text = frozenset(rows.loc[bad["text"].to_numpy(bool), "name"]) if "text" in bad else frozenset()
+    rows = rows.map(_valid_utf8)
     ensure_valid(rows, path, labels)
-    return Manifest(path=path, rows=rows.reset_index(drop=True))
+    return Manifest(path=path, rows=rows.reset_index(drop=True), bad_text=bad_text)
+
+
+def _not_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _valid_utf8(value: str) -> str:
+    """Undecodable bytes as U+FFFD: pandas' Arrow-backed strings refuse surrogate escapes."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if _not_utf8(value) else value
 
 
 def missing_media(manifest: Manifest) -> list[tuple[str, str, str]]:

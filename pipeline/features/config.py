@@ -26,26 +26,41 @@ class ExtractConfig:
     batch_size: int = 16  # clips per forward pass
     bucket: int = 64  # clips decoded together, then sorted by length into batches
     workers: int = 0  # decoding processes (0: decode in the main process)
-    shard_size: int = 1000  # clips per shard file
+    shards: int = 64  # shard files; a clip's shard is a hash of its name, so adding clips moves none
     window_s: float = 10.0  # audio: window length for long clips
     frames: int = 8  # video: frames sampled per clip
     prompt: str = ""  # text: template with {text}; empty = mean over content tokens
     max_tokens: int = 256  # text: truncation
     seed: int = 0  # seed of random-init stand-ins
     max_failed_fraction: float = 0.05
+    engine: str = "local"  # local | ray
+    ray_address: str = ""  # existing Ray cluster ("" starts a local one)
+    ray_actors: int = 1  # extractor actors, each loading the model once
+    ray_gpus: float = 0.0  # GPUs per extractor actor
 
     def digest(self) -> str:
         """What makes two stores interchangeable: the settings and the code that change the numbers."""
-        settings = {
-            k: v
-            for k, v in asdict(self).items()
-            if k not in ("batch_size", "bucket", "workers", "max_failed_fraction", "device")
-        }
+        settings = {k: v for k, v in asdict(self).items() if k not in NOT_NUMERIC}
         payload = json.dumps(
             {"settings": settings, "version": __version__, "code": code_digest()}, sort_keys=True
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
+
+# Settings that change how the work is done, not the stored numbers (nor which clips a shard holds).
+NOT_NUMERIC = (
+    "batch_size",
+    "bucket",
+    "workers",
+    "max_failed_fraction",
+    "device",
+    "shards",
+    "engine",
+    "ray_address",
+    "ray_actors",
+    "ray_gpus",
+)
+ENGINES = ("local", "ray")
 
 # Modules whose code decides the stored numbers: editing one invalidates finished shards on resume.
 NUMERIC_MODULES = (
@@ -96,11 +111,15 @@ def extract_config(params: dict, modality: str) -> ExtractConfig:
         batch_size=pick_range(params, f"{base}.batch_size", int, 1, 65536, default=defaults.batch_size),
         bucket=pick_range(params, f"{base}.bucket", int, 1, 65536, default=defaults.bucket),
         workers=pick_range(params, f"{base}.workers", int, 0, 256, default=defaults.workers),
-        shard_size=pick_range(params, f"{base}.shard_size", int, 1, 10000000, default=defaults.shard_size),
+        shards=pick_range(params, f"{base}.shards", int, 1, 100_000, default=defaults.shards),
         window_s=pick_range(params, f"{base}.window_s", float, 1.0, 600.0, default=defaults.window_s),
         frames=pick_range(params, f"{base}.frames", int, 1, 1024, default=defaults.frames),
         prompt=pick(params, f"{base}.prompt", str, default=""),
         max_tokens=pick_range(params, f"{base}.max_tokens", int, 1, 32768, default=defaults.max_tokens),
         seed=pick(params, f"{base}.seed", int, default=0),
         max_failed_fraction=pick_range(params, "features.max_failed_fraction", float, 0.0, 1.0),
+        engine=pick_choice(params, "features.engine", ENGINES, default=defaults.engine),
+        ray_address=pick(params, "features.ray_address", str, default=""),
+        ray_actors=pick_range(params, "features.ray_actors", int, 1, 1024, default=defaults.ray_actors),
+        ray_gpus=pick_range(params, "features.ray_gpus", float, 0.0, 64.0, default=defaults.ray_gpus),
     )

@@ -21,6 +21,7 @@ class ClipRef:
     audio: Path | None
     face: Path | None
     text: str
+    text_ok: bool = True  # false: the manifest's transcript was not valid UTF-8
 
 
 def clip_refs(manifest: Manifest) -> list[ClipRef]:
@@ -31,16 +32,15 @@ def clip_refs(manifest: Manifest) -> list[ClipRef]:
             manifest.media_path(row, "audio"),
             manifest.media_path(row, "face"),
             row["text"],
+            row["name"] not in manifest.bad_text,
         )
         for _, row in manifest.rows.iterrows()
     ]
 
 
-def decode_text(text: str) -> Decoded:
+def decode_text(text: str, text_ok: bool = True) -> Decoded:
     """An empty transcript is absent (ok = false), never a zero vector passed off as a feature."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
+    if not text_ok:
         return Decoded.failed("transcript is not valid UTF-8")
     if not text.strip():
         return Decoded.absent("empty transcript")
@@ -52,7 +52,7 @@ def decode(ref: ClipRef, modality: str, frames: int) -> Decoded:
         return load_audio(ref.audio, ref.video)
     if modality == "video":
         return load_frames(ref.video, ref.face, frames)
-    return decode_text(ref.text)
+    return decode_text(ref.text, ref.text_ok)
 
 
 class DecodeDataset(Dataset):

@@ -1,18 +1,21 @@
-"""Run an extractor over a manifest into a sharded HDF5 store, resumably.
+"""Run an extractor over a manifest into a sharded HDF5 store, resumably and incrementally.
 
-Clips are split into shards in manifest order. A finished shard whose names, params digest and
-inputs digest (each input file's name and size, and the transcripts) match the plan is skipped, so a
-re-run after an interruption does only the missing shards; a half-written shard (still under its
-temporary name) is discarded and redone. Decoding runs in DataLoader worker
-processes while the model computes; each decoded bucket is sorted by length before batching.
+A clip's shard is a hash of its name modulo `shards`, so adding clips to a manifest never moves the
+others: only the shards that receive new clips are rewritten, and only the new clips are extracted
+(the rest of such a shard is carried over from its previous file). A shard whose names, params digest
+and per-clip input fingerprints already match is skipped, so a re-run after an interruption does only
+the missing shards; a half-written shard (still under its temporary name) is discarded and redone.
+Batches never cross a shard boundary, so a shard's bytes do not depend on what else was pending.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import multiprocessing
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,16 +24,17 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from pipeline.corpus.manifest import Manifest
-from pipeline.errors import TooManyFailures
+from pipeline.errors import StoreWriteError, TooManyFailures
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import ClipRef, DecodeDataset, clip_refs
 from pipeline.features.embedders import Embedder, build_embedder
 from pipeline.features.store import (
     TMP_SUFFIX,
     Batch,
-    ShardHeader,
     ShardWriter,
     StoreInfo,
+    concat,
+    read_rows,
     shard_header,
     shard_paths,
     write_failures,
@@ -39,33 +43,58 @@ from pipeline.media.result import Decoded
 
 log = logging.getLogger(__name__)
 
+Result = tuple | str  # a clip's embedder outputs, or why it has none
+
 
 @dataclass(frozen=True)
 class ShardPlan:
     index: int
-    start: int
-    stop: int
+    refs: list[ClipRef]  # every clip of the shard, sorted by name
+    todo: list[ClipRef]  # those to extract; the others are carried over from the shard's current file
 
     @property
     def filename(self) -> str:
-        return f"shard-{self.index:05d}.h5"
+        return shard_filename(self.index)
 
 
 @dataclass(frozen=True)
 class ExtractResult:
-    clips: int  # clips extracted in this run (finished shards skipped)
+    clips: int  # clips extracted in this run (finished shards and carried-over clips skipped)
     skipped_shards: int
+    rewritten_shards: int
     failed: int  # broken inputs over the whole store
     absent: int  # missing modality over the whole store
     seconds: float
+    total: int  # clips in the store
 
     @property
     def clips_per_s(self) -> float:
         return self.clips / self.seconds if self.seconds else 0.0
 
+    def summary(self) -> str:
+        ok = self.total - self.failed - self.absent
+        return (
+            f"{self.clips} clip(s) extracted at {self.clips_per_s:.1f} clips/s, {self.rewritten_shards} "
+            f"shard(s) written, {self.skipped_shards} unchanged; store outcomes: {ok} ok, "
+            f"{self.failed} failed, {self.absent} absent (failures.csv)"
+        )
 
-def plan_shards(total: int, shard_size: int) -> list[ShardPlan]:
-    return [ShardPlan(i, s, min(s + shard_size, total)) for i, s in enumerate(range(0, total, shard_size))]
+
+def shard_filename(index: int) -> str:
+    return f"shard-{index:05d}.h5"
+
+
+def shard_of(name: str, shards: int) -> int:
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
+
+
+def assign_shards(refs: list[ClipRef], shards: int) -> dict[int, list[ClipRef]]:
+    """Non-empty shards by index, each with its clips sorted by name (independent of manifest order)."""
+    buckets: dict[int, list[ClipRef]] = {}
+    for ref in refs:
+        buckets.setdefault(shard_of(ref.name, shards), []).append(ref)
+    return {i: sorted(buckets[i], key=lambda r: r.name) for i in sorted(buckets)}
 
 
 def parse_shard(value: str) -> tuple[int, int]:
@@ -79,45 +108,58 @@ def parse_shard(value: str) -> tuple[int, int]:
     return i, n
 
 
-def inputs_digest(refs: list[ClipRef]) -> str:
+def clip_inputs(ref: ClipRef) -> str:
     """Changes when a clip's files or transcript change (a regenerated clip keeps its name, not its size).
 
     Sizes rather than modification times keep shard files identical across clones (DVC checkouts
     touch mtimes); a file replaced by one of exactly the same size is not noticed: delete the store
     folder to force re-extraction then.
     """
-    digest = hashlib.sha256()
-    for ref in refs:
-        digest.update(f"{ref.name}\0{ref.text}\0".encode("utf-8", "surrogateescape"))
-        for path in (ref.video, ref.audio, ref.face):
-            stat = path.stat() if path is not None and path.exists() else None
-            digest.update(
-                f"{path.name if path else ''}:{stat.st_size if stat else -1}\0".encode(
-                    "utf-8", "surrogateescape"
-                )
-            )
+    digest = hashlib.sha256(f"{ref.name}\0{ref.text}\0".encode("utf-8", "surrogateescape"))
+    for path in (ref.video, ref.audio, ref.face):
+        size = path.stat().st_size if path is not None and path.exists() else -1
+        digest.update(f"{path.name if path else ''}:{size}\0".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:16]
 
 
-def _finished(path: Path, refs: list[ClipRef], digest: str) -> bool:
-    return path.is_file() and shard_header(path) == ShardHeader(
-        [r.name for r in refs], digest, inputs_digest(refs)
-    )
+def _todo(path: Path, refs: list[ClipRef], digest: str) -> list[ClipRef] | None:
+    """The clips of a shard that need extracting; None when its file is complete and current."""
+    header = shard_header(path) if path.is_file() else None
+    if header is None or header.params_digest != digest:
+        return refs
+    stored = dict(zip(header.names, header.inputs, strict=True))
+    todo = [r for r in refs if stored.get(r.name) != clip_inputs(r)]
+    return None if not todo and header.names == [r.name for r in refs] else todo
 
 
-def _clean(store: Path, plans: list[ShardPlan]) -> None:
-    """Drop half-written shards, and shards that are not part of this plan (the manifest shrank)."""
+def _clean(store: Path, planned: set[str]) -> None:
+    """Drop half-written shards, and shards no clip maps to any more (the manifest shrank)."""
     for tmp in store.glob(f"*{TMP_SUFFIX}"):
         tmp.unlink()
-    planned = {p.filename for p in plans}
     for path in shard_paths(store):
         if path.name not in planned:
             path.unlink()
 
 
-def _groups(plans: list[ShardPlan], bucket: int) -> list[list[int]]:
-    """Index groups that never cross a shard boundary."""
-    return [list(range(s, min(s + bucket, p.stop))) for p in plans for s in range(p.start, p.stop, bucket)]
+def plan_extraction(
+    refs: list[ClipRef], cfg: ExtractConfig, store: Path, shard: tuple[int, int]
+) -> tuple[list[ShardPlan], int]:
+    """The shards to (re)write and how many of this process's shards are already done."""
+    buckets = assign_shards(refs, cfg.shards)
+    store.mkdir(parents=True, exist_ok=True)
+    if shard == (0, 1):
+        _clean(store, {shard_filename(i) for i in buckets})
+    digest = cfg.digest()
+    plans, done = [], 0
+    for index, shard_refs in buckets.items():
+        if index % shard[1] != shard[0]:
+            continue
+        todo = _todo(store / shard_filename(index), shard_refs, digest)
+        if todo is None:
+            done += 1
+        else:
+            plans.append(ShardPlan(index, shard_refs, todo))
+    return plans, done
 
 
 def _loader(dataset: DecodeDataset, groups: list[list[int]], workers: int) -> DataLoader:
@@ -129,12 +171,22 @@ def _loader(dataset: DecodeDataset, groups: list[list[int]], workers: int) -> Da
     return DataLoader(dataset, batch_sampler=groups, num_workers=workers, collate_fn=list, **extra)
 
 
+def decode_groups(plans: list[ShardPlan], bucket: int) -> list[list[int]]:
+    """Index groups over the plans' todo clips (concatenated) that never cross a shard boundary."""
+    groups, offset = [], 0
+    for plan in plans:
+        n = len(plan.todo)
+        groups += [list(range(offset + s, offset + min(s + bucket, n))) for s in range(0, n, bucket)]
+        offset += n
+    return groups
+
+
 def _length(decoded: Decoded) -> int:
     """Samples, frames or characters: what makes a clip expensive, for length-sorted batches."""
     return len(decoded.data) if decoded.data.ndim else len(str(decoded.data))
 
 
-def _embed_chunk(embedder: Embedder, items: list) -> list[tuple | str]:
+def _embed_chunk(embedder: Embedder, items: list) -> list[Result]:
     """One output tuple per item, or its error; a failing batch is retried item by item."""
     try:
         results = embedder.embed(items)
@@ -145,31 +197,75 @@ def _embed_chunk(embedder: Embedder, items: list) -> list[tuple | str]:
     return [out for item in items for out in _embed_chunk(embedder, [item])]
 
 
-def _embed_group(embedder: Embedder, decoded: list[Decoded], batch_size: int) -> tuple[dict, dict[int, str]]:
-    """Outputs for the decodable clips (by position in the group) and errors for the rest."""
+def embed_group(embedder: Embedder, decoded: list[Decoded], batch_size: int) -> list[Result]:
+    """Results in the group's order; the decodable clips run in length-sorted batches."""
     ready = sorted((i for i, d in enumerate(decoded) if d.ok), key=lambda i: _length(decoded[i]))
-    outputs, errors = {}, {i: d.error for i, d in enumerate(decoded) if not d.ok}
+    results: list[Result] = [d.error for d in decoded]
     for start in range(0, len(ready), batch_size):
         chunk = ready[start : start + batch_size]
         for i, out in zip(chunk, _embed_chunk(embedder, [decoded[i].data for i in chunk]), strict=True):
-            if isinstance(out, str):
-                errors[i] = out
-            else:
-                outputs[i] = out
-    return outputs, errors
+            results[i] = out
+    return results
 
 
-def _batch(names: list[str], outputs: dict, errors: dict[int, str], info: StoreInfo) -> Batch:
-    n, layers = len(names), len(info.layers)
+def local_results(todo: list[ClipRef], groups: list[list[int]], cfg: ExtractConfig, embedder: Embedder):
+    """The local engine: DataLoader worker processes decode while the model computes."""
+    dataset = DecodeDataset(todo, cfg.modality, cfg.frames)
+    for group in _loader(dataset, groups, cfg.workers):
+        yield from embed_group(embedder, [d for _, d in group], cfg.batch_size)
+
+
+def store_info(cfg: ExtractConfig, embedder: Embedder) -> StoreInfo:
+    return StoreInfo(
+        cfg.modality,
+        cfg.model,
+        cfg.revision,
+        embedder.layers,
+        embedder.dim,
+        cfg.digest(),
+        embedder.random_init,
+        cfg.frames if cfg.modality == "video" else 0,
+    )
+
+
+def results_batch(refs: list[ClipRef], results: list[Result], info: StoreInfo) -> Batch:
+    n, layers = len(refs), len(info.layers)
     utt = np.zeros((n, layers, info.dim), np.float32)
     frames = np.zeros((n, info.frames, info.dim), np.float32) if info.frames else None
     mask = np.zeros((n, info.frames), bool) if info.frames else None
-    for i, values in outputs.items():
+    for i, values in enumerate(results):
+        if isinstance(values, str):
+            continue
         utt[i] = values[0]
         if info.frames:
             frames[i], mask[i] = values[1], values[2]
-    ok = np.array([i in outputs for i in range(n)])
-    return Batch(names, utt, ok, [errors.get(i, "") for i in range(n)], frames, mask)
+    ok = np.array([not isinstance(r, str) for r in results], bool)
+    errors = [r if isinstance(r, str) else "" for r in results]
+    return Batch([r.name for r in refs], utt, ok, errors, frames, mask, [clip_inputs(r) for r in refs])
+
+
+def write_shards(plans: list[ShardPlan], results: Iterator[Result], info: StoreInfo, store: Path) -> None:
+    """Each shard once its todo clips are through: new rows plus the rows carried over, in name order."""
+    bar = tqdm(total=sum(len(p.todo) for p in plans), desc=f"extract {info.modality}", unit="clip")
+    for plan in plans:
+        fresh = results_batch(plan.todo, list(itertools.islice(results, len(plan.todo))), info)
+        extracted = {r.name for r in plan.todo}
+        kept = [r.name for r in plan.refs if r.name not in extracted]
+        parts = [fresh, read_rows(store / plan.filename, kept)] if kept else [fresh]
+        _write_shard(store / plan.filename, info, concat(parts).take([r.name for r in plan.refs]))
+        bar.update(len(plan.todo))
+    bar.close()
+
+
+def _write_shard(path: Path, info: StoreInfo, batch: Batch) -> None:
+    try:
+        with ShardWriter(path, info, len(batch.names)) as writer:
+            writer.write(batch)
+    except OSError as exc:
+        raise StoreWriteError(
+            f"{path}: cannot write the shard ({exc}). Disk full or no permission? The finished shards "
+            "are untouched; free space (or fix the folder) and re-run to resume."
+        ) from exc
 
 
 def extract(
@@ -178,65 +274,39 @@ def extract(
     """Extract `cfg.modality` for every manifest row into `store`; return what was done."""
     started = time.perf_counter()
     refs = clip_refs(manifest)
-    plans = plan_shards(len(refs), cfg.shard_size)
-    store.mkdir(parents=True, exist_ok=True)
-    if shard == (0, 1):
-        _clean(store, plans)
-    mine = [p for p in plans if p.index % shard[1] == shard[0]]
-    digest = cfg.digest()
-    pending = [p for p in mine if not _finished(store / p.filename, refs[p.start : p.stop], digest)]
-    clips = sum(p.stop - p.start for p in pending)
-    if pending:
-        embedder = build_embedder(cfg)
+    plans, done = plan_extraction(refs, cfg, store, shard)
+    clips = sum(len(p.todo) for p in plans)
+    if plans:
         log.info(
-            "%s: %s; %d clip(s) in %d shard(s) to extract, %d shard(s) already done",
+            "%s: %d clip(s) to extract into %d shard(s), %d shard(s) already done (engine %s)",
             cfg.modality,
-            embedder.description,
             clips,
-            len(pending),
-            len(mine) - len(pending),
+            len(plans),
+            done,
+            cfg.engine,
         )
-        _run(refs, pending, cfg, store, embedder, digest)
+        run_engine(plans, cfg, store)
     failures = write_failures(store)
     absent = int(failures["error"].str.startswith("absent").sum())
     result = ExtractResult(
-        clips, len(mine) - len(pending), len(failures) - absent, absent, time.perf_counter() - started
+        clips, done, len(plans), len(failures) - absent, absent, time.perf_counter() - started, len(refs)
     )
     _check_failures(result, len(refs), cfg, store)
     return result
 
 
-def _run(
-    refs: list[ClipRef],
-    pending: list[ShardPlan],
-    cfg: ExtractConfig,
-    store: Path,
-    embedder: Embedder,
-    digest: str,
-) -> None:
-    info = StoreInfo(
-        cfg.modality,
-        cfg.model,
-        cfg.revision,
-        embedder.layers,
-        embedder.dim,
-        digest,
-        embedder.random_init,
-        cfg.frames if cfg.modality == "video" else 0,
-    )
-    dataset = DecodeDataset(refs, cfg.modality, cfg.frames)
-    loader = iter(_loader(dataset, _groups(pending, cfg.bucket), cfg.workers))
-    bar = tqdm(total=sum(p.stop - p.start for p in pending), desc=f"extract {cfg.modality}", unit="clip")
-    for plan in pending:
-        shard_refs = refs[plan.start : plan.stop]
-        with ShardWriter(store / plan.filename, info, len(shard_refs), inputs_digest(shard_refs)) as writer:
-            while writer.written < writer.capacity:
-                group = next(loader)
-                names = [refs[i].name for i, _ in group]
-                outputs, errors = _embed_group(embedder, [d for _, d in group], cfg.batch_size)
-                writer.write(_batch(names, outputs, errors, info))
-                bar.update(len(group))
-    bar.close()
+def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> None:
+    todo = [r for p in plans for r in p.todo]
+    groups = decode_groups(plans, cfg.bucket)
+    if cfg.engine == "ray":
+        from pipeline.features.ray_engine import ray_results
+
+        info, results = ray_results(todo, groups, cfg)
+    else:
+        embedder = build_embedder(cfg)
+        log.info("%s: %s", cfg.modality, embedder.description)
+        info, results = store_info(cfg, embedder), local_results(todo, groups, cfg, embedder)
+    write_shards(plans, iter(results), info, store)
 
 
 def _check_failures(result: ExtractResult, total: int, cfg: ExtractConfig, store: Path) -> None:

@@ -1,12 +1,13 @@
 """HDF5 feature stores (DESIGN.md "Feature store"): shard writing and reading.
 
-A shard is written under a temporary name and renamed when complete, so a killed run never leaves a
-half-written shard that looks finished. Datasets are written without timestamps, so the same
-inputs give byte-identical shard files.
+A shard is built in memory, written under a temporary name and renamed when complete, so a killed
+run never leaves a half-written shard that looks finished. Datasets are written without
+timestamps, so the same inputs give byte-identical shard files.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -59,6 +60,36 @@ class Batch:
     errors: list[str]
     frames: np.ndarray | None = None  # (B, K, D)
     frame_mask: np.ndarray | None = None  # (B, K)
+    inputs: list[str] | None = None  # per clip: fingerprint of its input files and transcript
+
+    def take(self, names: list[str]) -> Batch:
+        """These rows, in this order, as stored (float16)."""
+        position = {name: i for i, name in enumerate(self.names)}
+        rows = np.array([position[n] for n in names], np.int64)
+        return Batch(
+            names,
+            self.utt.astype(np.float16)[rows],
+            self.ok[rows],
+            [self.errors[i] for i in rows],
+            None if self.frames is None else self.frames.astype(np.float16)[rows],
+            None if self.frame_mask is None else self.frame_mask[rows],
+            None if self.inputs is None else [self.inputs[i] for i in rows],
+        )
+
+
+def concat(batches: list[Batch]) -> Batch:
+    def join(arrays: list) -> np.ndarray | None:
+        return None if arrays[0] is None else np.concatenate(arrays)
+
+    return Batch(
+        [n for b in batches for n in b.names],
+        np.concatenate([b.utt.astype(np.float16) for b in batches]),
+        np.concatenate([b.ok for b in batches]),
+        [e for b in batches for e in b.errors],
+        join([None if b.frames is None else b.frames.astype(np.float16) for b in batches]),
+        join([b.frame_mask for b in batches]),
+        [x for b in batches for x in (b.inputs or [""] * len(b.names))],
+    )
 
 
 @dataclass
@@ -66,22 +97,22 @@ class ShardWriter:
     path: Path
     info: StoreInfo
     capacity: int
-    inputs_digest: str = ""  # fingerprint of this shard's input files and transcripts
     written: int = 0
     _file: h5py.File | None = field(default=None, repr=False)
+    _image: io.BytesIO = field(default_factory=io.BytesIO, repr=False)
 
     def __enter__(self) -> ShardWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self.tmp_path, "w", track_order=False)
+        self._file = h5py.File(self._image, "w", track_order=False)
         f, n, info = self._file, self.capacity, self.info
         for key, value in info.attrs().items():
             f.attrs[key] = value
-        f.attrs["inputs_digest"] = self.inputs_digest
         opts = {"track_times": False}
         f.create_dataset("names", (n,), dtype=STR, **opts)
         f.create_dataset("utt", (n, len(info.layers), info.dim), dtype=np.float16, **opts)
         f.create_dataset("ok", (n,), dtype=bool, **opts)
         f.create_dataset("error", (n,), dtype=STR, **opts)
+        f.create_dataset("inputs", (n,), dtype=STR, **opts)
         if info.frames:
             f.create_dataset("frames", (n, info.frames, info.dim), dtype=np.float16, **opts)
             f.create_dataset("frame_mask", (n, info.frames), dtype=bool, **opts)
@@ -97,33 +128,63 @@ class ShardWriter:
         f["utt"][s] = batch.utt.astype(np.float16)
         f["ok"][s] = batch.ok
         f["error"][s] = batch.errors
+        f["inputs"][s] = batch.inputs or [""] * len(batch.names)
         if self.info.frames:
             f["frames"][s] = batch.frames.astype(np.float16)
             f["frame_mask"][s] = batch.frame_mask
         self.written = s.stop
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        """The shard is built in memory and written with plain file I/O: a full disk then raises a
+        clean OSError (HDF5 itself fails badly there), and only a complete file gets the real name."""
         self._file.close()
-        if exc_type is None and self.written == self.capacity:
-            os.replace(self.tmp_path, self.path)
-        else:
+        if exc_type is not None or self.written != self.capacity:
+            return
+        try:
+            with self.tmp_path.open("wb") as handle:
+                handle.write(self._image.getbuffer())
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError:
             self.tmp_path.unlink(missing_ok=True)
+            raise
+        os.replace(self.tmp_path, self.path)
 
 
 class ShardHeader(NamedTuple):
     names: list[str]
     params_digest: str
-    inputs_digest: str
+    inputs: list[str]  # per clip: fingerprint of its inputs ("" where unknown, e.g. imported stores)
+
+
+def _strings(values: np.ndarray) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
 def shard_header(path: Path) -> ShardHeader | None:
     """What resume compares with its plan, in one read; None when the shard cannot be read (it is redone)."""
     try:
         with h5py.File(path, "r") as f:
-            names = [n.decode() if isinstance(n, bytes) else n for n in f["names"][:]]
-            return ShardHeader(names, str(f.attrs["params_digest"]), str(f.attrs["inputs_digest"]))
+            names = _strings(f["names"][:])
+            inputs = _strings(f["inputs"][:]) if "inputs" in f else [""] * len(names)
+            return ShardHeader(names, str(f.attrs["params_digest"]), inputs)
     except (OSError, KeyError):
         return None
+
+
+def read_rows(path: Path, names: list[str]) -> Batch:
+    """Stored rows of `names`, to carry them into a rewritten shard without extracting them again."""
+    with h5py.File(path, "r") as f:
+        stored = Batch(
+            _strings(f["names"][:]),
+            f["utt"][:],
+            f["ok"][:],
+            _strings(f["error"][:]),
+            f["frames"][:] if "frames" in f else None,
+            f["frame_mask"][:] if "frame_mask" in f else None,
+            _strings(f["inputs"][:]) if "inputs" in f else None,
+        )
+    return stored.take(names)
 
 
 def shard_paths(store: Path) -> list[Path]:
