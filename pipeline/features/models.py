@@ -98,7 +98,11 @@ def load_model(
             log.warning("trust_remote_code is ON for %s: code from that model repository will run", spec)
         config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
         model = _model_class(config, causal_lm).from_pretrained(
-            source, revision=revision, trust_remote_code=trust_remote_code, use_safetensors=None
+            source,
+            revision=revision,
+            trust_remote_code=trust_remote_code,
+            use_safetensors=None,  # safetensors when the model has them
+            weights_only=True,  # a pickled .bin is read without running code from it
         )
         random_init = False
     model = model.to(torch_device, torch_dtype).eval()
