@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from pipeline.corpus.manifest import write_manifest
 from pipeline.demo.corpus import DemoConfig, make_demo_corpus
 from pipeline.media.write import write_clip
 
@@ -17,6 +19,28 @@ TINY_SIZES = {"train": 6, "unlabeled": 4, "test": 6}
 def tone(seconds: float = 1.0, freq: float = 220.0, rate: int = 16_000, amp: float = 0.3) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def manifest_row(name: str, split: str = "train", text: str = "a plain sentence", **media: str) -> dict:
+    """One manifest row; `media` sets video, audio or face (relative paths), the rest stay empty."""
+    return {
+        "name": name,
+        "split": split,
+        "video": "",
+        "audio": "",
+        "text": text,
+        "label": "",
+        "openset": "",
+    } | media
+
+
+NOT_UTF8 = "NOT_UTF8"  # a transcript written as invalid UTF-8 bytes by `write_test_manifest`
+
+
+def write_test_manifest(rows: list[dict], path: Path) -> Path:
+    path = write_manifest(pd.DataFrame(rows), path)
+    path.write_bytes(path.read_bytes().replace(NOT_UTF8.encode(), b"caf\xe9 \xff bad"))
+    return path
 
 
 def frames(n: int = 8, size: int = 32, seed: int = 0) -> np.ndarray:

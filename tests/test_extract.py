@@ -22,21 +22,13 @@ from pipeline.errors import TooManyFailures
 from pipeline.features.config import ExtractConfig
 from pipeline.features.extract import extract, parse_shard, shard_of
 from pipeline.media.write import write_clip
-from tests.conftest import frames, tone
+from tests.conftest import NOT_UTF8, frames, manifest_row, tone, write_test_manifest
 
 MODELS = {"audio": "random:hubert-tiny", "video": "random:clip-tiny", "text": "random:qwen2-tiny"}
 
 
 def _row(name: str, video: str = "", text: str = "hello there", audio: str = "") -> dict:
-    return {
-        "name": name,
-        "split": "train",
-        "video": video,
-        "audio": audio,
-        "text": text,
-        "label": "",
-        "openset": "",
-    }
+    return manifest_row(name, "train", text, video=video, audio=audio)
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +46,11 @@ def broken_corpus(tmp_path_factory) -> Path:
     rows += [
         _row("audio_only", "audio_only.mp4"),
         _row("silent", "silent.mp4", ""),
-        _row("truncated", "truncated.mp4", "NOT_UTF8"),
+        _row("truncated", "truncated.mp4", NOT_UTF8),
         _row("zero", "zero.mp4"),
         _row("missing", "missing.mp4"),
     ]
-    path = write_manifest(pd.DataFrame(rows), root / "manifest.csv")
-    path.write_bytes(path.read_bytes().replace(b"NOT_UTF8", b"caf\xe9 \xff bad"))
-    return path
+    return write_test_manifest(rows, root / "manifest.csv")
 
 
 def _cfg(modality: str, **overrides) -> ExtractConfig:

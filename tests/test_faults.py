@@ -15,24 +15,14 @@ import pytest
 import soundfile as sf
 import yaml
 
-from pipeline.corpus.manifest import write_manifest
 from pipeline.media.write import write_clip
-from tests.conftest import frames, tone
+from tests.conftest import NOT_UTF8, frames, manifest_row, tone, write_test_manifest
 
 MODELS = {"audio": "random:hubert-tiny", "video": "random:clip-tiny", "text": "random:qwen2-tiny"}
 
 
 def _row(name: str, video: str = "", audio: str = "", text: str = "a plain sentence", face: str = "") -> dict:
-    return {
-        "name": name,
-        "split": "unlabeled",
-        "video": video,
-        "audio": audio,
-        "face": face,
-        "text": text,
-        "label": "",
-        "openset": "",
-    }
+    return manifest_row(name, "unlabeled", text, video=video, audio=audio, face=face)
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +54,11 @@ def zoo(tmp_path_factory) -> Path:
         _row("nan_samples", audio="nan.wav"),
         _row("face_ok", "good.mp4", face="face_ok.npy"),
         _row("face_corrupt", "good.mp4", face="face_corrupt.npy"),
-        _row("not_utf8", "good.mp4", text="NOT_UTF8"),
+        _row("not_utf8", "good.mp4", text=NOT_UTF8),
         _row("long_text", "good.mp4", text="so very tired " * 3000),
         _row("missing_file", "gone.mp4"),
     ]
-    path = write_manifest(pd.DataFrame(rows), root / "manifest.csv")
-    path.write_bytes(path.read_bytes().replace(b"NOT_UTF8", b"caf\xe9 \xff"))
-    return path
+    return write_test_manifest(rows, root / "manifest.csv")
 
 
 def _params(path: Path, **audio_overrides) -> Path:
