@@ -1,6 +1,6 @@
 """Scale: 120,000 clips through store reading, pseudo-label selection and scoring, with peak RSS.
 
-A synthetic audio store (1 layer x 1024 dims, float16, 64 shards, written with the real ShardWriter)
+A synthetic audio store (1 layer x 1024 dims, float16, 64 shards, written with the real write_shard)
 and a synthetic teacher predictions table of the same clips stand in for MER2024's unlabeled pool.
 Each step runs in its own process, so its peak RSS is its own (the interpreter with numpy/pandas/h5py
 imported is ~100 MB of it). Targets (#5, #8): selection under 30 s and 2 GiB.
@@ -27,7 +27,7 @@ DIM = 1024
 
 def build(work: Path, n: int) -> None:
     from pipeline.features.extract import shard_of
-    from pipeline.features.store import Batch, ShardWriter, StoreInfo
+    from pipeline.features.store import Batch, StoreInfo, write_shard
 
     names = np.array([f"sample_{i:08d}" for i in range(n)])
     shards = np.array([shard_of(name, 64) for name in names])
@@ -37,8 +37,7 @@ def build(work: Path, n: int) -> None:
         chosen = np.sort(names[shards == index])
         utt = rng.normal(size=(len(chosen), 1, DIM)).astype(np.float32)
         batch = Batch(list(chosen), utt, np.ones(len(chosen), bool), [""] * len(chosen))
-        with ShardWriter(work / "store" / f"shard-{index:05d}.h5", info, len(chosen)) as writer:
-            writer.write(batch)
+        write_shard(work / "store" / f"shard-{index:05d}.h5", info, batch)
     logits = rng.normal(size=(n, len(LABELS))) * 2.5
     probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     table = pd.DataFrame(probs.astype(np.float32), columns=[f"prob_{label}" for label in LABELS])

@@ -39,7 +39,7 @@ def _builders(labels: list[str]) -> list[Callable[[dict], Any]]:
     ]
 
 
-def _labels_or_none(params: dict) -> list[str]:
+def _labels_or_empty(params: dict) -> list[str]:
     labels = params.get("labels")
     return [str(x) for x in labels] if isinstance(labels, list) else []
 
@@ -71,7 +71,7 @@ def _unknown_message(full: str, prefix: str, known: set[str]) -> str:
 def problems(params: dict) -> list[str]:
     """Every problem (unknown keys, wrong types, out-of-range values), not just the first; each once."""
     with checking() as check:
-        for build in _builders(_labels_or_none(params)):
+        for build in _builders(_labels_or_empty(params)):
             build(params)
     return list(dict.fromkeys(_unknown_keys(params, "", check.keys) + check.problems))
 

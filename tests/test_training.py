@@ -10,7 +10,7 @@ import pytest
 import torch
 from sklearn.metrics import f1_score
 
-from pipeline.features.store import Batch, ShardWriter, StoreInfo
+from pipeline.features.store import Batch, StoreInfo, write_shard
 from pipeline.tracks.metrics import track_metrics, waf
 from pipeline.tracks.score import score_split, submission
 from pipeline.training.config import MODELS, TrainConfig
@@ -26,8 +26,9 @@ DIMS = {"audio": (3, 12), "video": (1, 10), "text": (2, 16)}  # (layers, dim)
 def _write_store(store: Path, modality: str, names: list[str], utt: np.ndarray, ok: np.ndarray) -> None:
     layers, dim = utt.shape[1:]
     info = StoreInfo(modality, f"random:{modality}-tiny", "main", list(range(layers)), dim, "x", True)
-    with ShardWriter(store / "shard-00000.h5", info, len(names)) as writer:
-        writer.write(Batch(names, utt, ok, ["" if o else "absent: test" for o in ok]))
+    write_shard(
+        store / "shard-00000.h5", info, Batch(names, utt, ok, ["" if o else "absent: test" for o in ok])
+    )
 
 
 @pytest.fixture(scope="module")

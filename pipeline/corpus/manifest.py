@@ -6,6 +6,7 @@ import ast
 import logging
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ class Manifest:
     def root(self) -> Path:
         return self.path.parent
 
-    def media_path(self, row: pd.Series, column: str) -> Path | None:
+    def media_path(self, row: Mapping[str, str], column: str) -> Path | None:
         """Absolute path of a row's media file, or None where the column is empty."""
         value = row.get(column, "")
         return self.root / value if value else None
@@ -77,7 +78,7 @@ def _path_problem(value: str) -> str | None:
     return None
 
 
-def _row_problems(row: pd.Series, lineno: int, labels: list[str] | None) -> list[str]:
+def _row_problems(row: Mapping[str, str], lineno: int, labels: list[str] | None) -> list[str]:
     problems = []
     name = row["name"]
     if not NAME_RE.match(name) or name in {".", ".."}:
@@ -104,8 +105,8 @@ def validate(rows: pd.DataFrame, labels: list[str] | None) -> list[str]:
         return [f"missing column(s) {missing}; a manifest has columns {list(COLUMNS)}"]
     problems = []
     seen: dict[str, int] = {}
-    for index, row in rows.iterrows():
-        lineno = int(index) + 2
+    for index, row in enumerate(rows.to_dict("records")):  # dicts: iterrows is ~10x slower at 120k rows
+        lineno = index + 2
         problems += _row_problems(row, lineno, labels)
         if row["name"] in seen:
             problems.append(f"row {lineno}: name {row['name']!r} duplicates row {seen[row['name']]}")
@@ -148,17 +149,17 @@ def read_manifest(path: str | Path, labels: list[str] | None = None) -> Manifest
     for column in OPTIONAL_COLUMNS:
         if column not in rows.columns:
             rows[column] = ""
-    bad = {c: rows[c].map(_not_utf8) for c in rows.columns}
+    cells = np.argwhere(rows.map(_not_utf8).to_numpy(bool))
     problems = [
-        f"row {i + 2}: column {c} is not valid UTF-8"
-        for c, flags in bad.items()
-        if c != "text"
-        for i in np.flatnonzero(flags)
+        f"row {r + 2}: column {rows.columns[c]} is not valid UTF-8"
+        for r, c in cells
+        if rows.columns[c] != "text"
     ]
     if problems:
         raise ManifestError(path, problems)
-    bad_text = frozenset(rows.loc[bad["text"].to_numpy(bool), "name"]) if "text" in bad else frozenset()
-    rows = rows.map(_valid_utf8)
+    bad_text = frozenset(rows["name"].iloc[r] for r, _ in cells)
+    for r, c in cells:
+        rows.iat[r, c] = _replaced(rows.iat[r, c])
     ensure_valid(rows, path, labels)
     return Manifest(path=path, rows=rows.reset_index(drop=True), bad_text=bad_text)
 
@@ -171,9 +172,9 @@ def _not_utf8(value: str) -> bool:
     return False
 
 
-def _valid_utf8(value: str) -> str:
+def _replaced(value: str) -> str:
     """Undecodable bytes as U+FFFD: pandas' Arrow-backed strings refuse surrogate escapes."""
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if _not_utf8(value) else value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def missing_media(manifest: Manifest) -> list[tuple[str, str, str]]:

@@ -90,7 +90,7 @@ def build_noise_split(
             manifest.media_path(row, "audio"),
             out_dir / "clips" / f"{row['name']}{suffix}.mp4",
         )
-        for _, row in source.iterrows()
+        for row in source.to_dict("records")
     ]
     results = process_map(_corrupt_star, [(j, files, cfg) for j in jobs], workers, "corrupt", chunksize=4)
     table = pd.DataFrame(results).assign(source=list(source["name"]))

@@ -34,7 +34,7 @@ def clip_refs(manifest: Manifest) -> list[ClipRef]:
             row["text"],
             row["name"] not in manifest.bad_text,
         )
-        for _, row in manifest.rows.iterrows()
+        for row in manifest.rows.to_dict("records")
     ]
 
 

@@ -24,20 +24,20 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from pipeline.corpus.manifest import Manifest
-from pipeline.errors import StoreWriteError, TooManyFailures
+from pipeline.errors import TooManyFailures
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import ClipRef, DecodeDataset, clip_refs
 from pipeline.features.embedders import Embedder, build_embedder
 from pipeline.features.store import (
     TMP_SUFFIX,
     Batch,
-    ShardWriter,
     StoreInfo,
     concat,
     read_rows,
     shard_header,
     shard_paths,
     write_failures,
+    write_shard,
 )
 from pipeline.media.result import Decoded
 
@@ -51,6 +51,7 @@ class ShardPlan:
     index: int
     refs: list[ClipRef]  # every clip of the shard, sorted by name
     todo: list[ClipRef]  # those to extract; the others are carried over from the shard's current file
+    inputs: dict[str, str]  # name -> fingerprint of the clip's inputs (computed once per run)
 
     @property
     def filename(self) -> str:
@@ -122,13 +123,13 @@ def clip_inputs(ref: ClipRef) -> str:
     return digest.hexdigest()[:16]
 
 
-def _todo(path: Path, refs: list[ClipRef], digest: str) -> list[ClipRef] | None:
+def _todo(path: Path, refs: list[ClipRef], inputs: dict[str, str], digest: str) -> list[ClipRef] | None:
     """The clips of a shard that need extracting; None when its file is complete and current."""
     header = shard_header(path) if path.is_file() else None
     if header is None or header.params_digest != digest:
         return refs
     stored = dict(zip(header.names, header.inputs, strict=True))
-    todo = [r for r in refs if stored.get(r.name) != clip_inputs(r)]
+    todo = [r for r in refs if stored.get(r.name) != inputs[r.name]]
     return None if not todo and header.names == [r.name for r in refs] else todo
 
 
@@ -154,11 +155,12 @@ def plan_extraction(
     for index, shard_refs in buckets.items():
         if index % shard[1] != shard[0]:
             continue
-        todo = _todo(store / shard_filename(index), shard_refs, digest)
+        inputs = {r.name: clip_inputs(r) for r in shard_refs}
+        todo = _todo(store / shard_filename(index), shard_refs, inputs, digest)
         if todo is None:
             done += 1
         else:
-            plans.append(ShardPlan(index, shard_refs, todo))
+            plans.append(ShardPlan(index, shard_refs, todo, inputs))
     return plans, done
 
 
@@ -228,7 +230,9 @@ def store_info(cfg: ExtractConfig, embedder: Embedder) -> StoreInfo:
     )
 
 
-def results_batch(refs: list[ClipRef], results: list[Result], info: StoreInfo) -> Batch:
+def results_batch(
+    refs: list[ClipRef], results: list[Result], info: StoreInfo, inputs: dict[str, str]
+) -> Batch:
     n, layers = len(refs), len(info.layers)
     utt = np.zeros((n, layers, info.dim), np.float32)
     frames = np.zeros((n, info.frames, info.dim), np.float32) if info.frames else None
@@ -241,31 +245,20 @@ def results_batch(refs: list[ClipRef], results: list[Result], info: StoreInfo) -
             frames[i], mask[i] = values[1], values[2]
     ok = np.array([not isinstance(r, str) for r in results], bool)
     errors = [r if isinstance(r, str) else "" for r in results]
-    return Batch([r.name for r in refs], utt, ok, errors, frames, mask, [clip_inputs(r) for r in refs])
+    return Batch([r.name for r in refs], utt, ok, errors, frames, mask, [inputs[r.name] for r in refs])
 
 
 def write_shards(plans: list[ShardPlan], results: Iterator[Result], info: StoreInfo, store: Path) -> None:
     """Each shard once its todo clips are through: new rows plus the rows carried over, in name order."""
     bar = tqdm(total=sum(len(p.todo) for p in plans), desc=f"extract {info.modality}", unit="clip")
     for plan in plans:
-        fresh = results_batch(plan.todo, list(itertools.islice(results, len(plan.todo))), info)
+        fresh = results_batch(plan.todo, list(itertools.islice(results, len(plan.todo))), info, plan.inputs)
         extracted = {r.name for r in plan.todo}
         kept = [r.name for r in plan.refs if r.name not in extracted]
         parts = [fresh, read_rows(store / plan.filename, kept)] if kept else [fresh]
-        _write_shard(store / plan.filename, info, concat(parts).take([r.name for r in plan.refs]))
+        write_shard(store / plan.filename, info, concat(parts).take([r.name for r in plan.refs]))
         bar.update(len(plan.todo))
     bar.close()
-
-
-def _write_shard(path: Path, info: StoreInfo, batch: Batch) -> None:
-    try:
-        with ShardWriter(path, info, len(batch.names)) as writer:
-            writer.write(batch)
-    except OSError as exc:
-        raise StoreWriteError(
-            f"{path}: cannot write the shard ({exc}). Disk full or no permission? The finished shards "
-            "are untouched; free space (or fix the folder) and re-run to resume."
-        ) from exc
 
 
 def extract(

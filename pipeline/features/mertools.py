@@ -14,11 +14,11 @@ import numpy as np
 from pipeline.features.reader import read_store
 from pipeline.features.store import (
     Batch,
-    ShardWriter,
     StoreInfo,
     shard_header,
     shard_paths,
     write_failures,
+    write_shard,
 )
 
 
@@ -53,8 +53,7 @@ def import_folder(folder: Path, store: Path, modality: str, shard_size: int = 10
                 errors.append("")
             except (ValueError, OSError) as exc:
                 errors.append(f"failed: {exc}")
-        with ShardWriter(store / f"shard-{index:05d}.h5", info, len(chunk)) as writer:
-            writer.write(Batch([p.stem for p in chunk], utt, ok, errors))
+        write_shard(store / f"shard-{index:05d}.h5", info, Batch([p.stem for p in chunk], utt, ok, errors))
     write_failures(store)
     return len(files)
 

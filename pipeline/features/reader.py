@@ -8,7 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from pipeline.features.store import shard_paths
+from pipeline.features.store import decode_strings, shard_paths
 
 
 @dataclass
@@ -35,7 +35,7 @@ def read_store(store: Path, names: list[str], with_frames: bool = False) -> Stor
     for path in paths:
         with h5py.File(path, "r") as f:
             attrs = dict(f.attrs)
-            shard_names = [n.decode() for n in f["names"][:]]
+            shard_names = decode_strings(f["names"][:])
             rows = np.array([position.get(n, -1) for n in shard_names])
             keep = rows >= 0
             if utt is None:

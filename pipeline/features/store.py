@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import __version__
+from pipeline.errors import StoreWriteError
 
 SHARD_GLOB = "shard-*.h5"
 TMP_SUFFIX = ".tmp"
@@ -68,10 +69,10 @@ class Batch:
         rows = np.array([position[n] for n in names], np.int64)
         return Batch(
             names,
-            self.utt.astype(np.float16)[rows],
+            self.utt.astype(np.float16, copy=False)[rows],
             self.ok[rows],
             [self.errors[i] for i in rows],
-            None if self.frames is None else self.frames.astype(np.float16)[rows],
+            None if self.frames is None else self.frames.astype(np.float16, copy=False)[rows],
             None if self.frame_mask is None else self.frame_mask[rows],
             None if self.inputs is None else [self.inputs[i] for i in rows],
         )
@@ -92,63 +93,47 @@ def concat(batches: list[Batch]) -> Batch:
     )
 
 
-@dataclass
-class ShardWriter:
-    path: Path
-    info: StoreInfo
-    capacity: int
-    written: int = 0
-    _file: h5py.File | None = field(default=None, repr=False)
-    _image: io.BytesIO = field(default_factory=io.BytesIO, repr=False)
-
-    def __enter__(self) -> ShardWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self._image, "w", track_order=False)
-        f, n, info = self._file, self.capacity, self.info
+def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
+    """The whole shard as HDF5 bytes, built in memory (datasets created, then filled: this order and
+    layout are what makes equal inputs give equal bytes across versions)."""
+    image, n = io.BytesIO(), len(batch.names)
+    with h5py.File(image, "w", track_order=False) as f:
         for key, value in info.attrs().items():
             f.attrs[key] = value
-        opts = {"track_times": False}
-        f.create_dataset("names", (n,), dtype=STR, **opts)
-        f.create_dataset("utt", (n, len(info.layers), info.dim), dtype=np.float16, **opts)
-        f.create_dataset("ok", (n,), dtype=bool, **opts)
-        f.create_dataset("error", (n,), dtype=STR, **opts)
-        f.create_dataset("inputs", (n,), dtype=STR, **opts)
+        columns = {
+            "names": (batch.names, (n,), STR),
+            "utt": (batch.utt.astype(np.float16), (n, len(info.layers), info.dim), np.float16),
+            "ok": (batch.ok, (n,), bool),
+            "error": (batch.errors, (n,), STR),
+            "inputs": (batch.inputs or [""] * n, (n,), STR),
+        }
         if info.frames:
-            f.create_dataset("frames", (n, info.frames, info.dim), dtype=np.float16, **opts)
-            f.create_dataset("frame_mask", (n, info.frames), dtype=bool, **opts)
-        return self
+            columns["frames"] = (batch.frames.astype(np.float16), (n, info.frames, info.dim), np.float16)
+            columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
+        for key, (_, shape, dtype) in columns.items():
+            f.create_dataset(key, shape, dtype=dtype, track_times=False)
+        for key, (values, _, _) in columns.items():
+            f[key][0:n] = values
+    return image.getbuffer()
 
-    @property
-    def tmp_path(self) -> Path:
-        return self.path.with_name(self.path.name + TMP_SUFFIX)
 
-    def write(self, batch: Batch) -> None:
-        f, s = self._file, slice(self.written, self.written + len(batch.names))
-        f["names"][s] = batch.names
-        f["utt"][s] = batch.utt.astype(np.float16)
-        f["ok"][s] = batch.ok
-        f["error"][s] = batch.errors
-        f["inputs"][s] = batch.inputs or [""] * len(batch.names)
-        if self.info.frames:
-            f["frames"][s] = batch.frames.astype(np.float16)
-            f["frame_mask"][s] = batch.frame_mask
-        self.written = s.stop
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        """The shard is built in memory and written with plain file I/O: a full disk then raises a
-        clean OSError (HDF5 itself fails badly there), and only a complete file gets the real name."""
-        self._file.close()
-        if exc_type is not None or self.written != self.capacity:
-            return
-        try:
-            with self.tmp_path.open("wb") as handle:
-                handle.write(self._image.getbuffer())
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError:
-            self.tmp_path.unlink(missing_ok=True)
-            raise
-        os.replace(self.tmp_path, self.path)
+def write_shard(path: Path, info: StoreInfo, batch: Batch) -> None:
+    """Write one complete shard: built in memory, written with plain file I/O under a temporary name,
+    then renamed. A full disk then raises a clean StoreWriteError (HDF5 itself fails badly there)."""
+    image, tmp = _shard_image(info, batch), path.with_name(path.name + TMP_SUFFIX)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as handle:
+            handle.write(image)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreWriteError(
+            f"{path}: cannot write the shard ({exc}). Disk full or no permission? The finished shards "
+            "are untouched; free space (or fix the folder) and re-run to resume."
+        ) from exc
 
 
 class ShardHeader(NamedTuple):
@@ -157,7 +142,7 @@ class ShardHeader(NamedTuple):
     inputs: list[str]  # per clip: fingerprint of its inputs ("" where unknown, e.g. imported stores)
 
 
-def _strings(values: np.ndarray) -> list[str]:
+def decode_strings(values: np.ndarray) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
@@ -165,8 +150,8 @@ def shard_header(path: Path) -> ShardHeader | None:
     """What resume compares with its plan, in one read; None when the shard cannot be read (it is redone)."""
     try:
         with h5py.File(path, "r") as f:
-            names = _strings(f["names"][:])
-            inputs = _strings(f["inputs"][:]) if "inputs" in f else [""] * len(names)
+            names = decode_strings(f["names"][:])
+            inputs = decode_strings(f["inputs"][:]) if "inputs" in f else [""] * len(names)
             return ShardHeader(names, str(f.attrs["params_digest"]), inputs)
     except (OSError, KeyError):
         return None
@@ -176,13 +161,13 @@ def read_rows(path: Path, names: list[str]) -> Batch:
     """Stored rows of `names`, to carry them into a rewritten shard without extracting them again."""
     with h5py.File(path, "r") as f:
         stored = Batch(
-            _strings(f["names"][:]),
+            decode_strings(f["names"][:]),
             f["utt"][:],
             f["ok"][:],
-            _strings(f["error"][:]),
+            decode_strings(f["error"][:]),
             f["frames"][:] if "frames" in f else None,
             f["frame_mask"][:] if "frame_mask" in f else None,
-            _strings(f["inputs"][:]) if "inputs" in f else None,
+            decode_strings(f["inputs"][:]) if "inputs" in f else None,
         )
     return stored.take(names)
 
