@@ -25,6 +25,12 @@ VARIANTS = {
     "attention, no dropout": {"model": "attention", "modality_dropout": 0.0},
     "attention + modality dropout": {"model": "attention", "modality_dropout": 0.3},
     "conv_attention + modality dropout": {"model": "conv_attention", "modality_dropout": 0.3},
+    "attention + noise augmentation": {"model": "attention", "modality_dropout": 0.0, "noise_augment": True},
+    "conv_attention + dropout + noise augmentation": {
+        "model": "conv_attention",
+        "modality_dropout": 0.3,
+        "noise_augment": True,
+    },
     "mlp + modality dropout": {"model": "mlp", "modality_dropout": 0.3},
     "lightgbm": {"model": "lightgbm"},
     "lightgbm_stack": {"model": "lightgbm_stack"},
@@ -56,7 +62,7 @@ def main() -> None:
         }
         rows.append(row)
         print(
-            f"{name:36} SEMI WAF {row['semi_waf']:.4f}  NOISE WAF {row['noise_waf']:.4f}  "
+            f"{name:46} SEMI WAF {row['semi_waf']:.4f}  NOISE WAF {row['noise_waf']:.4f}  "
             f"({row['seconds']} s)",
             flush=True,
         )

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pipeline.corpus.manifest import read_manifest
-from pipeline.corpus.noise_split import build_noise_split
+from pipeline.corpus.noise_split import build_noise_split, noise_targets
 from pipeline.media.audio import load_audio
 from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, measured_snr, mix_at_snr
 from pipeline.media.frames import read_all_frames
@@ -55,10 +55,15 @@ def test_noise_split_measured_snr_matches_drawn(tiny_demo: Path, tmp_path):
     manifest = read_manifest(tiny_demo / "manifest.csv", LABELS)
     out_manifest = tiny_demo.parent / f"{tmp_path.name}_all.csv"
     out_dir = tiny_demo.parent / f"{tmp_path.name}_noisy"
-    build_noise_split(manifest, tiny_demo / "noise", out_dir, out_manifest, CorruptConfig(seed=0))
+    targets = noise_targets("test", "train")
+    build_noise_split(manifest, tiny_demo / "noise", out_dir, out_manifest, CorruptConfig(seed=0), targets)
     combined = read_manifest(out_manifest, LABELS)
     noisy = combined.split("test_noise")
     assert len(noisy) == len(manifest.split("test"))
+    copies = combined.split("train_noise")
+    assert list(copies["source"]) == list(manifest.split("train")["name"])
+    assert list(copies["name"]) == [f"{n}_noise" for n in copies["source"]]
+    assert list(copies["label"]) == list(manifest.split("train")["label"])
     draws = pd.read_csv(out_dir / "corruption.csv").set_index("name")
     for _, row in noisy.iterrows():
         source = manifest.rows.set_index("name").loc[draws.loc[row["name"], "source"]]

@@ -109,6 +109,23 @@ def test_invalid_utf8_outside_transcripts_is_a_manifest_problem(tmp_path):
         read_manifest(path, LABELS)
 
 
+def test_a_copys_source_must_name_another_row(tmp_path):
+    rows = [
+        _rows(),
+        _rows(name="clip_1_noise", split="train_noise", source="clip_1"),
+        _rows(name="stray_noise", split="train_noise", source="gone"),
+        _rows(name="self", source="self"),
+    ]
+    with pytest.raises(ManifestError) as error:
+        read_manifest(_write(tmp_path, rows), LABELS)
+    assert error.value.problems == [
+        "row 4 (stray_noise): source 'gone' is not a name in this manifest",
+        "row 5 (self): source 'self' is not a name in this manifest",
+    ]
+    manifest = read_manifest(_write(tmp_path, rows[:2]), LABELS)
+    assert list(manifest.rows["source"]) == ["", "clip_1"]
+
+
 def test_openset_parsing_is_literal_and_normalised():
     assert parse_openset("['Happy ', 'relieved']") == ["happy", "relieved"]
     assert parse_openset("") == []

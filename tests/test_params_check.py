@@ -51,6 +51,11 @@ def test_shipped_params_have_no_problems(shipped):
             lambda p: p["corrupt"].update(blur_factors=[0, 2]),
             "corrupt.blur_factors must be a list of integers",
         ),
+        (
+            lambda p: p["corrupt"].update(augment_split="test"),
+            "corrupt.augment_split must differ from corrupt.source_split ('test')",
+        ),
+        (lambda p: p["train"].update(noise_augment="yes"), "train.noise_augment must be bool"),
     ],
 )
 def test_each_problem_names_the_key_and_what_is_allowed(shipped, edit, expected):

@@ -11,12 +11,14 @@ import torch
 from sklearn.metrics import f1_score
 
 from pipeline.features.store import Batch, StoreInfo, write_shard
+from pipeline.params import ParamError
 from pipeline.tracks.metrics import track_metrics, waf
 from pipeline.tracks.score import score_split, submission
 from pipeline.training.config import MODELS, TrainConfig
 from pipeline.training.cv import cross_validate, folds
 from pipeline.training.fit import build_model, to_tensors
 from pipeline.training.models.parts import drop_modalities
+from pipeline.training.run import LabeledSet, prediction_table, split_waf, train
 from pipeline.training.views import View, ViewSpec, load_views
 
 CLASSES = 4
@@ -125,3 +127,50 @@ def test_submission_has_one_row_per_candidate():
     assert list(submission(rows).columns) == ["name", "discrete"] and len(submission(rows)) == 3
     with pytest.raises(ValueError, match="no predictions for split 'dev'"):
         score_split(table, "dev", ["x", "y"])
+
+
+def _with_noisy_copies(views: list[View], y: np.ndarray, train: np.ndarray) -> tuple[list[View], LabeledSet]:
+    """The separable set plus a noisier copy of every training clip, named and linked like `corrupt`'s."""
+    rng = np.random.default_rng(1)
+    n, trained = len(y), set(train)
+    names = [f"c{i:03d}" for i in range(n)] + [f"c{i:03d}_noise" for i in train]
+    splits = np.array(
+        ["train" if i in trained else "test" for i in range(n)] + ["train_noise"] * len(train)
+    )
+    sources = np.array([""] * n + [names[i] for i in train], dtype=object)
+    noisy = [
+        View(
+            v.name,
+            np.concatenate([v.x, v.x[train] + rng.normal(0, 1, v.x[train].shape).astype(np.float32)]),
+            np.concatenate([v.ok, v.ok[train]]),
+            None if v.steps_mask is None else np.concatenate([v.steps_mask, v.steps_mask[train]]),
+        )
+        for v in views
+    ]
+    labels = np.concatenate([y, y[train]])
+    return noisy, LabeledSet(names, splits, labels, np.ones(len(names), np.float32), sources)
+
+
+def test_noisy_copies_join_only_the_folds_that_train_on_their_source(separable):
+    views, y = separable
+    _, data = _with_noisy_copies(views, y, np.arange(0, 180))
+    copies = data.copies()
+    assert [data.names[r] for r in copies.rows] == [f"{data.names[s]}_noise" for s in copies.source_rows]
+    for fold_train, fold_val in folds(data.y[data.train_rows], 3, 0):
+        joined = copies.for_training(data.train_rows[fold_train])
+        sources = {data.sources[r] for r in joined}
+        assert sources == {data.names[r] for r in data.train_rows[fold_train]}
+        assert not sources & {data.names[r] for r in data.train_rows[fold_val]}
+
+
+def test_noise_augmentation_trains_and_needs_copies(separable):
+    views, y = separable
+    noisy_views, data = _with_noisy_copies(views, y, np.arange(0, 180))
+    cfg = TrainConfig(
+        model="attention", folds=3, max_epochs=30, patience=8, hidden_dim=32, noise_augment=True
+    )
+    table = prediction_table(data, list("abcd"), train(data, noisy_views, list("abcd"), cfg))
+    assert split_waf(table, "test") > 0.6
+    plain = LabeledSet(data.names, data.splits, data.y, data.weights, np.full(len(data.names), "", object))
+    with pytest.raises(ParamError, match="train.noise_augment is true but the manifest has no labeled"):
+        train(plain, noisy_views, list("abcd"), cfg)

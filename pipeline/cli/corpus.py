@@ -89,14 +89,17 @@ def corrupt(
     out_manifest: Path = typer.Option(
         ..., "--out-manifest", help="Combined manifest to write (all rows + new split)."
     ),
-    split: str = typer.Option("test", help="Split to corrupt."),
+    split: str = typer.Option("test", help="Split to corrupt into test_noise."),
+    augment_split: str = typer.Option(
+        "", help="Also corrupt this split (e.g. train) into <split>_noise copies for noise augmentation."
+    ),
     seed: int = typer.Option(0, help="Seed; each clip's draw depends on (seed, name) only."),
     workers: int = typer.Option(2, min=1, help="Worker processes."),
     labels: str = LABELS_OPTION,
     params: Path = PARAMS_OPTION,
 ) -> None:
     """MER-NOISE corruption: speech noise at 5-10 dB SNR, blur by factor 1/2/4; writes a test_noise split."""
-    from pipeline.corpus.noise_split import build_noise_split  # torch and decoders: load only when used
+    from pipeline.corpus.noise_split import build_noise_split, noise_targets  # torch, decoders: load on use
     from pipeline.media.corrupt import CorruptConfig
 
     with user_errors():
@@ -108,7 +111,7 @@ def corrupt(
             out_dir,
             out_manifest,
             CorruptConfig(seed=seed),
-            source_split=split,
+            noise_targets(split, augment_split),
             workers=workers,
         )
     typer.echo(f"{len(done)} noisy clips in {out_dir}; manifest: {out_manifest}")

@@ -16,7 +16,7 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 COLUMNS = ("name", "split", "video", "audio", "text", "label", "openset")
-OPTIONAL_COLUMNS = ("face",)
+OPTIONAL_COLUMNS = ("face", "source")  # source: the clip a corrupted copy was made from
 MEDIA_COLUMNS = ("video", "audio", "face")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 SPLIT_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -112,7 +112,18 @@ def validate(rows: pd.DataFrame, labels: list[str] | None) -> list[str]:
             problems.append(f"row {lineno}: name {row['name']!r} duplicates row {seen[row['name']]}")
         else:
             seen[row["name"]] = lineno
-    return problems
+    return problems + _source_problems(rows, seen)
+
+
+def _source_problems(rows: pd.DataFrame, names: Mapping[str, int]) -> list[str]:
+    """A copy's `source` must name another row of the manifest (its clean clip)."""
+    if "source" not in rows.columns:
+        return []
+    return [
+        f"row {index + 2} ({name}): source {source!r} is not a name in this manifest"
+        for index, (name, source) in enumerate(zip(rows["name"], rows["source"], strict=True))
+        if source and (source not in names or source == name)
+    ]
 
 
 def ensure_valid(rows: pd.DataFrame, path: Path, labels: list[str] | None) -> None:
@@ -204,7 +215,7 @@ def warn_missing_media(manifest: Manifest, show: int = 10) -> list[tuple[str, st
 
 
 def write_manifest(rows: pd.DataFrame, path: str | Path) -> Path:
-    """Write rows in the contract's column order (plus `face` when any row has one)."""
+    """Write rows in the contract's column order (plus `face` / `source` when any row has one)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = rows.copy()

@@ -1,4 +1,4 @@
-"""Build the NOISE track's test split: corrupt a manifest's clean clips and write a combined manifest."""
+"""Build the NOISE track's test split (and optional noisy training copies) and a combined manifest."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pipeline.media.write import write_clip
 from pipeline.parallel import process_map
 
 log = logging.getLogger(__name__)
+SUFFIX = "_noise"
 
 
 @dataclass(frozen=True)
@@ -62,57 +63,88 @@ def _corrupt_star(args: tuple[NoiseJob, list[Path], CorruptConfig]) -> dict[str,
     return corrupt_one(*args)
 
 
+def noise_targets(source_split: str, augment_split: str = "") -> dict[str, str]:
+    """Source split -> corrupted split: the scored test copy, and optionally training copies to learn from."""
+    targets = {source_split: "test_noise"}
+    if augment_split:
+        targets[augment_split] = f"{augment_split}_noise"
+    return targets
+
+
+def _corrupt_split(
+    manifest: Manifest,
+    split: str,
+    target: str,
+    files: list[Path],
+    cfg: CorruptConfig,
+    out_dir: Path,
+    out_manifest: Path,
+    workers: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Corrupt one split: (manifest rows of the copies that worked, per-clip outcome table)."""
+    source = manifest.split(split)
+    if source.empty:
+        raise ValueError(
+            f"{manifest.path}: no rows in split {split!r} to corrupt (corrupt.source_split / augment_split)"
+        )
+    jobs = [
+        NoiseJob(
+            row["name"] + SUFFIX,
+            manifest.media_path(row, "video"),
+            manifest.media_path(row, "audio"),
+            out_dir / "clips" / f"{row['name']}{SUFFIX}.mp4",
+        )
+        for row in source.to_dict("records")
+    ]
+    results = process_map(_corrupt_star, [(j, files, cfg) for j in jobs], workers, f"corrupt {split}", 4)
+    table = pd.DataFrame(results).assign(source=list(source["name"]))
+    if "error" not in table:
+        table["error"] = None
+    ok = table["error"].isna().to_numpy()
+    noisy = source[ok].assign(
+        name=list(table["name"][ok]),
+        split=target,
+        audio="",
+        face="",
+        source=list(source["name"][ok]),
+        video=[
+            Path(os.path.relpath(j.out, out_manifest.parent)).as_posix()
+            for j, k in zip(jobs, ok, strict=True)
+            if k
+        ],
+    )
+    return noisy, table
+
+
 def build_noise_split(
     manifest: Manifest,
     noise_dir: Path,
     out_dir: Path,
     out_manifest: Path,
     cfg: CorruptConfig,
-    source_split: str = "test",
-    target_split: str = "test_noise",
-    suffix: str = "_noise",
+    targets: dict[str, str],
     workers: int = 2,
 ) -> pd.DataFrame:
-    """Corrupt every `source_split` clip into `out_dir`; write `out_manifest` = all rows + the new split.
+    """Corrupt every clip of each source split in `targets` into its target split (names get `_noise`);
+    write `out_manifest` = all rows + the copies, each copy's `source` naming its clean clip.
 
     Writes out_dir/corruption.csv (name, source, snr_db, blur_factor) and out_dir/failures.csv.
     """
     files = noise_files(noise_dir)
-    source = manifest.split(source_split)
-    if source.empty:
-        raise ValueError(
-            f"{manifest.path}: no rows in split {source_split!r} to corrupt (corrupt.source_split)"
-        )
-    jobs = [
-        NoiseJob(
-            row["name"] + suffix,
-            manifest.media_path(row, "video"),
-            manifest.media_path(row, "audio"),
-            out_dir / "clips" / f"{row['name']}{suffix}.mp4",
-        )
-        for row in source.to_dict("records")
+    parts = [
+        _corrupt_split(manifest, split, target, files, cfg, out_dir, out_manifest, workers)
+        for split, target in targets.items()
     ]
-    results = process_map(_corrupt_star, [(j, files, cfg) for j in jobs], workers, "corrupt", chunksize=4)
-    table = pd.DataFrame(results).assign(source=list(source["name"]))
-    failed = table["error"].notna() if "error" in table else pd.Series(False, index=table.index)
-    table[failed].reindex(columns=["name", "error"]).to_csv(out_dir / "failures.csv", index=False)
+    table = pd.concat([t for _, t in parts], ignore_index=True)
+    failed = table["error"].notna()
+    table[failed][["name", "error"]].to_csv(out_dir / "failures.csv", index=False)
     if failed.any():
         log.warning("%d clip(s) could not be corrupted; see %s", int(failed.sum()), out_dir / "failures.csv")
     done = table[~failed]
     done[["name", "source", "snr_db", "blur_factor"]].to_csv(out_dir / "corruption.csv", index=False)
-    noisy = source[~failed.to_numpy()].assign(
-        name=list(done["name"]),
-        split=target_split,
-        audio="",
-        face="",
-        video=[
-            Path(os.path.relpath(j.out, out_manifest.parent)).as_posix()
-            for j, f in zip(jobs, failed, strict=True)
-            if not f
-        ],
-    )
     combined = pd.concat(
-        [rebase_paths(manifest.rows, manifest.root, out_manifest.parent), noisy], ignore_index=True
+        [rebase_paths(manifest.rows, manifest.root, out_manifest.parent)] + [rows for rows, _ in parts],
+        ignore_index=True,
     )
     write_manifest(combined, out_manifest)
     return done

@@ -30,6 +30,7 @@ class CorruptConfig:
     snr_db: tuple[int, int] = (5, 10)  # inclusive integer range
     blur_factors: tuple[int, ...] = (1, 2, 4)
     source_split: str = "test"
+    augment_split: str = ""  # also corrupt this split into `<split>_noise` copies to train on ("" none)
     workers: int = 1
 
 
@@ -107,10 +108,19 @@ def corrupt_config(params: dict) -> CorruptConfig:
     factors = pick(params, "corrupt.blur_factors", list)
     if not factors or not all(isinstance(f, int) and not isinstance(f, bool) and f >= 1 for f in factors):
         factors = invalid(f"corrupt.blur_factors must be a list of integers >= 1, got {factors!r}", [1])
+    source = pick(params, "corrupt.source_split", str)
+    augment = pick(params, "corrupt.augment_split", str, default="")
+    if augment == source:
+        augment = invalid(
+            f"corrupt.augment_split must differ from corrupt.source_split ({source!r}); "
+            'use "" for no training copies',
+            "",
+        )
     return CorruptConfig(
         seed=pick(params, "corrupt.seed", int),
         snr_db=(low, high),
         blur_factors=tuple(factors),
-        source_split=pick(params, "corrupt.source_split", str),
+        source_split=source,
+        augment_split=augment,
         workers=pick_range(params, "corrupt.workers", int, 1, 256),
     )

@@ -24,6 +24,7 @@ class TrainConfig:
     patience: int = 15
     modality_dropout: float = 0.0
     class_weights: bool = False
+    noise_augment: bool = False  # also train on corrupted copies of the training clips
     lgbm_estimators: int = 300
     lgbm_learning_rate: float = 0.05
     lgbm_leaves: int = 15
@@ -48,6 +49,7 @@ def train_config(params: dict) -> TrainConfig:
             params, "train.modality_dropout", float, 0.0, 0.95, default=d.modality_dropout
         ),
         class_weights=pick(params, "train.class_weights", bool, default=d.class_weights),
+        noise_augment=pick(params, "train.noise_augment", bool, default=d.noise_augment),
         lgbm_estimators=pick_range(
             params, "train.lgbm_estimators", int, 1, 100_000, default=d.lgbm_estimators
         ),

@@ -31,6 +31,18 @@ class CVResult:
     states: list[dict] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Augmentation:
+    """Extra training rows tied to a source row: a copy trains only in folds that train on its source,
+    so a clip's noisy copy never helps predict that clip's own validation fold."""
+
+    rows: np.ndarray
+    source_rows: np.ndarray
+
+    def for_training(self, fold_train_rows: np.ndarray) -> np.ndarray:
+        return self.rows[np.isin(self.source_rows, fold_train_rows)]
+
+
 def folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified, shuffled, seeded: the same labels and seed give the same folds."""
     counts = np.bincount(y)
@@ -62,17 +74,21 @@ def cross_validate(
     classes: int,
     cfg: TrainConfig,
     extra_rows: np.ndarray | None = None,
+    augment: Augmentation | None = None,
 ) -> CVResult:
     """`y` and `weights` cover all rows (y = -1 where unlabeled); rows are index arrays.
 
     `extra_rows` (pseudo-labeled clips) join every fold's training set and never its validation set,
-    so validation scores stay on human labels.
+    so validation scores stay on human labels. `augment` rows (corrupted copies) join the folds that
+    train on their source clip.
 
     With train.fold_workers > 1 the folds train in parallel processes, each with its share of the
     CPU threads; every fold has its own seed, so results do not depend on the order they finish in.
     """
     splits = folds(y[train_rows], cfg.folds, cfg.seed)
     extra = np.zeros(0, np.int64) if extra_rows is None else extra_rows
+    none = Augmentation(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    augment = augment or none
     workers = min(cfg.fold_workers, len(splits))
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
     jobs = [
@@ -80,7 +96,7 @@ def cross_validate(
             views,
             y,
             weights,
-            np.concatenate([train_rows[a], extra]),
+            np.concatenate([train_rows[a], augment.for_training(train_rows[a]), extra]),
             train_rows[b],
             predict_rows,
             classes,

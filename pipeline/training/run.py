@@ -12,20 +12,23 @@ import pandas as pd
 import torch
 
 from pipeline.corpus.manifest import Manifest
+from pipeline.params import ParamError
 from pipeline.tracks.metrics import waf
 from pipeline.training.config import TrainConfig
-from pipeline.training.cv import CVResult, cross_validate, softmax
+from pipeline.training.cv import Augmentation, CVResult, cross_validate, softmax
 from pipeline.training.views import View, ViewSpec, load_views
 
 
 @dataclass
 class LabeledSet:
-    """Rows of the manifest with label ids (-1 unlabeled) and per-row training weights."""
+    """Rows of the manifest with label ids (-1 unlabeled), per-row training weights, and for corrupted
+    copies the name of the clip they were made from ("" elsewhere)."""
 
     names: list[str]
     splits: np.ndarray
     y: np.ndarray
     weights: np.ndarray
+    sources: np.ndarray
 
     @property
     def train_rows(self) -> np.ndarray:
@@ -35,12 +38,41 @@ class LabeledSet:
     def predict_rows(self) -> np.ndarray:
         return np.setdiff1d(np.arange(len(self.names)), self.train_rows)
 
+    def copies(self) -> Augmentation:
+        """Labeled copies of training clips, each with its source's row (empty when there are none)."""
+        index = {self.names[r]: r for r in self.train_rows}
+        rows = np.array([r for r, s in enumerate(self.sources) if s in index and self.y[r] >= 0], np.int64)
+        return Augmentation(rows, np.array([index[self.sources[r]] for r in rows], np.int64))
+
+    def relabeled(self, y: np.ndarray, weights: np.ndarray) -> LabeledSet:
+        return LabeledSet(self.names, self.splits, y, weights, self.sources)
+
 
 def labeled_set(manifest: Manifest, labels: list[str]) -> LabeledSet:
     index = {label: i for i, label in enumerate(labels)}
     rows = manifest.rows
     y = np.array([index.get(label, -1) for label in rows["label"]], np.int64)
-    return LabeledSet(list(rows["name"]), rows["split"].to_numpy(), y, np.ones(len(rows), np.float32))
+    return LabeledSet(
+        list(rows["name"]),
+        rows["split"].to_numpy(),
+        y,
+        np.ones(len(rows), np.float32),
+        rows["source"].to_numpy(),
+    )
+
+
+def augmentation(data: LabeledSet, cfg: TrainConfig) -> Augmentation | None:
+    """The corrupted training copies when train.noise_augment asks for them (ParamError if none)."""
+    if not cfg.noise_augment:
+        return None
+    copies = data.copies()
+    if not len(copies.rows):
+        raise ParamError(
+            "train.noise_augment is true but the manifest has no labeled corrupted copies of training clips "
+            "(rows whose `source` is a train clip): set corrupt.augment_split: train, or "
+            "train.noise_augment: false"
+        )
+    return copies
 
 
 def encoder_notes(views: list[View]) -> dict[str, str]:
@@ -71,9 +103,18 @@ def train(
     cfg: TrainConfig,
     extra_rows: np.ndarray | None = None,
 ) -> CVResult:
-    """Cross-validate on the labeled clips; `extra_rows` (pseudo-labeled) join every fold's training."""
+    """Cross-validate on the labeled clips; `extra_rows` (pseudo-labeled) join every fold's training, and
+    with train.noise_augment each corrupted copy joins the folds that train on its source clip."""
     return cross_validate(
-        views, data.y, data.weights, data.train_rows, data.predict_rows, len(labels), cfg, extra_rows
+        views,
+        data.y,
+        data.weights,
+        data.train_rows,
+        data.predict_rows,
+        len(labels),
+        cfg,
+        extra_rows,
+        augmentation(data, cfg),
     )
 
 

@@ -39,7 +39,7 @@ def with_pseudo_labels(
     y, weights = data.y.copy(), data.weights.copy()
     y[rows] = [labels.index(label) for label in selected["label"]]
     weights[rows] = weight
-    return LabeledSet(data.names, data.splits, y, weights), rows
+    return data.relabeled(y, weights), rows
 
 
 def empty_note(teacher: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> str:
