@@ -134,9 +134,7 @@ def _with_noisy_copies(views: list[View], y: np.ndarray, train: np.ndarray) -> t
     rng = np.random.default_rng(1)
     n, trained = len(y), set(train)
     names = [f"c{i:03d}" for i in range(n)] + [f"c{i:03d}_noise" for i in train]
-    splits = np.array(
-        ["train" if i in trained else "test" for i in range(n)] + ["train_noise"] * len(train)
-    )
+    splits = np.array(["train" if i in trained else "test" for i in range(n)] + ["train_noise"] * len(train))
     sources = np.array([""] * n + [names[i] for i in train], dtype=object)
     noisy = [
         View(
