@@ -26,8 +26,8 @@ def _noise_lines(corruption: Path) -> list[str]:
     snr = table["snr_db"].dropna()
     blur = table["blur_factor"].dropna().astype(int).value_counts().sort_index().to_dict()
     return [
-        f"noise split: {len(table)} clips, SNR {snr.min():.0f}..{snr.max():.0f} dB (mean {snr.mean():.1f}), "
-        f"blur factors {blur}"
+        f"corrupted clips (test_noise and training copies): {len(table)}, "
+        f"SNR {snr.min():.0f}..{snr.max():.0f} dB (mean {snr.mean():.1f}), blur factors {blur}"
     ]
 
 
