@@ -59,13 +59,16 @@ def test_repro_builds_the_corpus_and_noise_split(project):
     manifest = pd.read_csv(project / "data/corpus/manifest.csv", dtype=str, keep_default_na=False)
     assert manifest["split"].value_counts().to_dict() == {
         "train": 40,
+        "train_noise": 40,
         "test": 6,
         "test_noise": 6,
         "unlabeled": 3,
     }
     for path in manifest["video"]:
         assert (project / "data/corpus" / path).is_file()
-    assert len(pd.read_csv(project / "data/corpus/noisy/corruption.csv")) == 6
+    copies = manifest[manifest["source"] != ""]
+    assert len(copies) == 46 and set(copies["split"]) == {"train_noise", "test_noise"}
+    assert len(pd.read_csv(project / "data/corpus/noisy/corruption.csv")) == 46
 
 
 def test_second_repro_does_nothing_and_status_is_clean(project):
@@ -85,7 +88,7 @@ def test_changing_a_corrupt_key_reruns_only_corrupt(project):
 def test_repro_builds_the_three_feature_stores(project):
     for modality in ("audio", "video", "text"):
         store = project / "data/features" / modality
-        assert store_info(store)["n"] == 55 and (store / "failures.csv").is_file()
+        assert store_info(store)["n"] == 95 and (store / "failures.csv").is_file()
 
 
 def git(repo: Path, *args: str) -> None:
@@ -105,7 +108,7 @@ def test_team_shares_stores_through_a_dvc_remote_without_re_extraction(project, 
     assert "up to date" in dvc(clone, "status").stdout
     again = dvc(clone, "repro").stdout
     assert "Running stage" not in again and "didn't change, skipping" in again
-    assert store_info(clone / "data/features/audio")["n"] == 55
+    assert store_info(clone / "data/features/audio")["n"] == 95
 
 
 def test_changing_an_audio_feature_key_reruns_only_audio_extraction(project):
