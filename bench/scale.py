@@ -4,8 +4,9 @@ A synthetic audio store (1 layer x 1024 dims, float16, 64 shards, written with t
 and a synthetic teacher predictions table of the same clips stand in for MER2024's unlabeled pool.
 Each step runs in its own process, so its peak RSS is its own (the interpreter with numpy/pandas/h5py
 imported is ~100 MB of it). Targets (#5, #8): selection under 30 s and 2 GiB.
+With --layers L the store holds L layers; `read_last_layer` reads only one of them, as a view does.
 
-Usage: python bench/scale.py [--n 120000] [--out bench/results/scale.json]
+Usage: python bench/scale.py [--n 120000] [--layers 1] [--out bench/results/scale.json]
 """
 
 from __future__ import annotations
@@ -25,17 +26,17 @@ LABELS = ["neutral", "angry", "happy", "sad", "worried", "surprise"]
 DIM = 1024
 
 
-def build(work: Path, n: int) -> None:
+def build(work: Path, n: int, layers: int) -> None:
     from pipeline.features.extract import shard_of
     from pipeline.features.store import Batch, StoreInfo, write_shard
 
     names = np.array([f"sample_{i:08d}" for i in range(n)])
     shards = np.array([shard_of(name, 64) for name in names])
-    info = StoreInfo("audio", "synthetic", "", [0], DIM, "synthetic", True)
+    info = StoreInfo("audio", "synthetic", "", list(range(layers)), DIM, "synthetic", True)
     rng = np.random.default_rng(0)
     for index in range(64):
         chosen = np.sort(names[shards == index])
-        utt = rng.normal(size=(len(chosen), 1, DIM)).astype(np.float32)
+        utt = rng.normal(size=(len(chosen), layers, DIM)).astype(np.float32)
         batch = Batch(list(chosen), utt, np.ones(len(chosen), bool), [""] * len(chosen))
         write_shard(work / "store" / f"shard-{index:05d}.h5", info, batch)
     logits = rng.normal(size=(n, len(LABELS))) * 2.5
@@ -49,12 +50,20 @@ def build(work: Path, n: int) -> None:
     table.to_csv(work / "predictions.csv", index=False, float_format="%.6f")
 
 
-def step_read(work: Path) -> dict:
+def _read(work: Path, layers: str | list[int]) -> dict:
     from pipeline.features.reader import read_store
 
     names = list(pd.read_csv(work / "predictions.csv", usecols=["name"])["name"])
-    arrays = read_store(work / "store", names)
-    return {"clips": len(names), "ok": int(arrays.ok.sum()), "array_mb": arrays.utt.nbytes / 2**20}
+    arrays = read_store(work / "store", names, layers=layers)
+    return {"clips": len(names), "ok": int(arrays.ok.sum()), "array_mb": round(arrays.utt.nbytes / 2**20)}
+
+
+def step_read(work: Path) -> dict:
+    return _read(work, "all")
+
+
+def step_read_last_layer(work: Path) -> dict:
+    return _read(work, [-1])
 
 
 def step_select(work: Path) -> dict:
@@ -74,7 +83,12 @@ def step_score(work: Path) -> dict:
     return {"n": metrics["n"], "waf": round(metrics["waf"], 4)}
 
 
-STEPS = {"read_store": step_read, "select": step_select, "score": step_score}
+STEPS = {
+    "read_store": step_read,
+    "read_last_layer": step_read_last_layer,
+    "select": step_select,
+    "score": step_score,
+}
 
 
 def run_step(name: str, work: Path) -> dict:
@@ -92,6 +106,7 @@ def run_step(name: str, work: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=120_000)
+    parser.add_argument("--layers", type=int, default=1, help="stored layers per clip")
     parser.add_argument("--work", type=Path, default=Path("bench/results/scale_work"))
     parser.add_argument("--out", type=Path, default=Path("bench/results/scale.json"))
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
@@ -100,7 +115,7 @@ def main() -> None:
         print(json.dumps(run_step(args.step, args.work)))
         return
     started = time.perf_counter()
-    build(args.work, args.n)
+    build(args.work, args.n, args.layers)
     rows = [{"step": "build (write store + table)", "seconds": round(time.perf_counter() - started, 2)}]
     for name in STEPS:
         command = [sys.executable, __file__, "--step", name, "--work", str(args.work)]
@@ -110,7 +125,7 @@ def main() -> None:
         extra = {k: v for k, v in row.items() if k not in ("step", "seconds", "peak_rss_mb")}
         print(f"{row['step']:28} {row['seconds']:>8} {row.get('peak_rss_mb', ''):>12}  {extra}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"n": args.n, "steps": rows}, indent=2))
+    args.out.write_text(json.dumps({"n": args.n, "layers": args.layers, "steps": rows}, indent=2))
 
 
 if __name__ == "__main__":

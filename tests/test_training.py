@@ -10,6 +10,7 @@ import pytest
 import torch
 from sklearn.metrics import f1_score
 
+from pipeline.features.reader import read_store
 from pipeline.features.store import Batch, StoreInfo, write_shard
 from pipeline.params import ParamError
 from pipeline.tracks.metrics import track_metrics, waf
@@ -172,3 +173,14 @@ def test_noise_augmentation_trains_and_needs_copies(separable):
     plain = LabeledSet(data.names, data.splits, data.y, data.weights, np.full(len(data.names), "", object))
     with pytest.raises(ParamError, match="train.noise_augment is true but the manifest has no labeled"):
         train(plain, noisy_views, list("abcd"), cfg)
+
+
+def test_reading_a_view_keeps_only_its_layers(tmp_path):
+    names = [f"c{i}" for i in range(5)]
+    utt = np.random.default_rng(0).normal(size=(5, 4, 6)).astype(np.float16).astype(np.float32)
+    _write_store(tmp_path / "audio", "audio", names, utt, np.ones(5, bool))
+    part = read_store(tmp_path / "audio", names[::-1], layers=[-1, 1], key="train.views.audio.layers")
+    assert part.utt.shape == (5, 2, 6) and part.layers == [1, 3]
+    np.testing.assert_array_equal(part.utt, utt[::-1][:, [1, 3]])
+    with pytest.raises(ParamError, match=r"train.views.audio.layers has indices \[4\]"):
+        read_store(tmp_path / "audio", names, layers=[4], key="train.views.audio.layers")

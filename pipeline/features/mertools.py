@@ -62,10 +62,10 @@ def export_folder(store: Path, folder: Path, layer: int = -1) -> int:
     """One .npy per clip with ok = true: the store's `layer` (an index into its stored layers)."""
     headers = [shard_header(path) for path in shard_paths(store)]
     names = [name for header in headers if header for name in header.names]
-    arrays = read_store(store, names)
+    arrays = read_store(store, names, layers=[layer], key="mer features export --layer")
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
-    for name, vector, ok in zip(names, arrays.utt[:, layer], arrays.ok, strict=True):
+    for name, vector, ok in zip(names, arrays.utt[:, 0], arrays.ok, strict=True):
         if ok:
             np.save(folder / f"{name}.npy", vector)
             written += 1

@@ -8,6 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from pipeline.features.layers import select_layers
 from pipeline.features.store import decode_strings, shard_paths
 
 
@@ -16,16 +17,24 @@ class StoreArrays:
     """Rows follow the requested names; names missing from the store get ok = false."""
 
     names: list[str]
-    utt: np.ndarray  # (N, L, D) float32
+    utt: np.ndarray  # (N, L, D) float32, only the requested stored layers
     ok: np.ndarray  # (N,)
-    layers: list[int]
+    layers: list[int]  # the model's layer index of each of the L layers read
     model: str
     random_init: bool
     frames: np.ndarray | None = None  # (N, K, D)
     frame_mask: np.ndarray | None = None  # (N, K)
 
 
-def read_store(store: Path, names: list[str], with_frames: bool = False) -> StoreArrays:
+def read_store(
+    store: Path,
+    names: list[str],
+    with_frames: bool = False,
+    layers: str | list[int] = "all",
+    key: str = "layers",
+) -> StoreArrays:
+    """`layers` indexes the stored layers (`key` names the param in errors). Only those are kept, shard
+    by shard, so a view of 4 of 25 stored layers needs memory for 4, not 25."""
     paths = shard_paths(store)
     if not paths:
         raise FileNotFoundError(f"{store}: no shard-*.h5 files; run `dvc repro` (the extract stages) first")
@@ -39,11 +48,12 @@ def read_store(store: Path, names: list[str], with_frames: bool = False) -> Stor
             rows = np.array([position.get(n, -1) for n in shard_names])
             keep = rows >= 0
             if utt is None:
-                utt = np.zeros((len(names), *f["utt"].shape[1:]), np.float32)
+                chosen = select_layers(layers, f["utt"].shape[1], key)
+                utt = np.zeros((len(names), len(chosen), f["utt"].shape[2]), np.float32)
                 if with_frames and "frames" in f:
                     frames = np.zeros((len(names), *f["frames"].shape[1:]), np.float32)
                     frame_mask = np.zeros((len(names), f["frames"].shape[1]), bool)
-            utt[rows[keep]] = f["utt"][:][keep]
+            utt[rows[keep]] = f["utt"][:][keep][:, chosen]
             ok[rows[keep]] = f["ok"][:][keep]
             if frames is not None:
                 frames[rows[keep]] = f["frames"][:][keep]
@@ -52,7 +62,7 @@ def read_store(store: Path, names: list[str], with_frames: bool = False) -> Stor
         names,
         utt,
         ok,
-        [int(i) for i in attrs["layers"]],
+        [int(attrs["layers"][i]) for i in chosen],
         str(attrs["model"]),
         bool(attrs.get("random_init", False)),
         frames,

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.features.layers import select_layers
 from pipeline.features.reader import StoreArrays, read_store
 from pipeline.params import invalid, pick, pick_choice
 
@@ -55,8 +54,7 @@ def view_spec(params: dict, modality: str) -> ViewSpec:
 def build_view(arrays: StoreArrays, spec: ViewSpec, modality: str) -> View:
     if spec.sequence and arrays.frames is not None:
         return View(modality, arrays.frames, arrays.ok, arrays.frame_mask, arrays.random_init, arrays.model)
-    chosen = select_layers(spec.layers, arrays.utt.shape[1], f"train.views.{modality}.layers")
-    stack = arrays.utt[:, chosen]
+    stack = arrays.utt  # read_store kept only the view's layers
     if spec.combine == "learned":
         return View(
             modality, stack, arrays.ok, np.ones(stack.shape[:2], bool), arrays.random_init, arrays.model
@@ -66,7 +64,14 @@ def build_view(arrays: StoreArrays, spec: ViewSpec, modality: str) -> View:
 
 
 def load_views(stores: dict[str, Path], specs: dict[str, ViewSpec], names: list[str]) -> list[View]:
-    return [build_view(read_store(stores[m], names, specs[m].sequence), specs[m], m) for m in stores]
+    return [
+        build_view(
+            read_store(stores[m], names, specs[m].sequence, specs[m].layers, f"train.views.{m}.layers"),
+            specs[m],
+            m,
+        )
+        for m in stores
+    ]
 
 
 def standardize(views: list[View], train_rows: np.ndarray) -> list[View]:
