@@ -20,7 +20,7 @@ def main() -> None:
     manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     params = load_params()
     labels, cfg, mods = labels_param(params), train_config(params), modalities(params)
-    data = labeled_set(read_manifest(manifest_path, labels), labels)
+    data = labeled_set(read_manifest(manifest_path, labels), labels, cfg)
     results = ablation(
         data,
         {m: features / m for m in mods},

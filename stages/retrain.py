@@ -39,7 +39,7 @@ def main() -> None:
     cfg = select_config(params, labels)
     truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
-    data = labeled_set(read_manifest(manifest_path, labels), labels)
+    data = labeled_set(read_manifest(manifest_path, labels), labels, train_cfg)
     views = load_views({m: features / m for m in mods}, {m: view_spec(params, m) for m in mods}, data.names)
     teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
     first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)

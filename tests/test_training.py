@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import torch
 from sklearn.metrics import f1_score
 
+from pipeline.corpus.manifest import read_manifest
 from pipeline.features.reader import read_store
 from pipeline.features.store import Batch, StoreInfo, write_shard
 from pipeline.params import ParamError
@@ -19,8 +21,17 @@ from pipeline.training.config import MODELS, TrainConfig
 from pipeline.training.cv import cross_validate, folds
 from pipeline.training.fit import build_model, to_tensors
 from pipeline.training.models.parts import drop_modalities
-from pipeline.training.run import LabeledSet, prediction_table, split_waf, train
+from pipeline.training.run import (
+    LabeledSet,
+    labeled_set,
+    noisy_copies,
+    prediction_table,
+    split_waf,
+    train,
+    training_rows,
+)
 from pipeline.training.views import View, ViewSpec, load_views
+from tests.conftest import LABELS, manifest_row, write_test_manifest
 
 CLASSES = 4
 DIMS = {"audio": (3, 12), "video": (1, 10), "text": (2, 16)}  # (layers, dim)
@@ -147,17 +158,18 @@ def _with_noisy_copies(views: list[View], y: np.ndarray, train: np.ndarray) -> t
         for v in views
     ]
     labels = np.concatenate([y, y[train]])
-    return noisy, LabeledSet(names, splits, labels, np.ones(len(names), np.float32), sources)
+    copies = noisy_copies(names, sources, labels, training_rows(splits, labels))
+    return noisy, LabeledSet(names, splits, labels, np.ones(len(names), np.float32), copies)
 
 
 def test_noisy_copies_join_only_the_folds_that_train_on_their_source(separable):
     views, y = separable
     _, data = _with_noisy_copies(views, y, np.arange(0, 180))
-    copies = data.copies()
+    copies = data.copies
     assert [data.names[r] for r in copies.rows] == [f"{data.names[s]}_noise" for s in copies.source_rows]
     for fold_train, fold_val in folds(data.y[data.train_rows], 3, 0):
         joined = copies.for_training(data.train_rows[fold_train])
-        sources = {data.sources[r] for r in joined}
+        sources = {data.names[r].removesuffix("_noise") for r in joined}
         assert sources == {data.names[r] for r in data.train_rows[fold_train]}
         assert not sources & {data.names[r] for r in data.train_rows[fold_val]}
 
@@ -170,7 +182,9 @@ def test_noise_augmentation_trains_and_needs_copies(separable):
     )
     table = prediction_table(data, list("abcd"), train(data, noisy_views, list("abcd"), cfg))
     assert split_waf(table, "test") > 0.6
-    plain = LabeledSet(data.names, data.splits, data.y, data.weights, np.full(len(data.names), "", object))
+    plain = replace(
+        data, copies=noisy_copies(data.names, np.full(len(data.names), ""), data.y, data.train_rows)
+    )
     with pytest.raises(ParamError, match="train.noise_augment is true but the manifest has no labeled"):
         train(plain, noisy_views, list("abcd"), cfg)
 
@@ -184,3 +198,15 @@ def test_reading_a_view_keeps_only_its_layers(tmp_path):
     np.testing.assert_array_equal(part.utt, utt[::-1][:, [1, 3]])
     with pytest.raises(ParamError, match=r"train.views.audio.layers has indices \[4\]"):
         read_store(tmp_path / "audio", names, layers=[4], key="train.views.audio.layers")
+
+
+def test_noise_augmentation_without_copies_stops_when_the_manifest_is_read(tmp_path):
+    rows = [manifest_row(f"c{i}", label="happy") for i in range(3)]
+    manifest = read_manifest(write_test_manifest(rows, tmp_path / "manifest.csv"), LABELS)
+    assert len(labeled_set(manifest, LABELS, TrainConfig(noise_augment=False)).copies.rows) == 0
+    with pytest.raises(ParamError, match="set corrupt.augment_split: train"):
+        labeled_set(manifest, LABELS, TrainConfig(noise_augment=True))
+    copy = manifest_row("c0_noise", split="train_noise", label="happy", source="c0")
+    with_copy = read_manifest(write_test_manifest(rows + [copy], tmp_path / "copies.csv"), LABELS)
+    copies = labeled_set(with_copy, LABELS, TrainConfig(noise_augment=True)).copies
+    assert list(copies.rows) == [3] and list(copies.source_rows) == [0]

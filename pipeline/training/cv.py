@@ -87,8 +87,7 @@ def cross_validate(
     """
     splits = folds(y[train_rows], cfg.folds, cfg.seed)
     extra = np.zeros(0, np.int64) if extra_rows is None else extra_rows
-    none = Augmentation(np.zeros(0, np.int64), np.zeros(0, np.int64))
-    augment = augment or none
+    augment = augment or Augmentation(np.zeros(0, np.int64), np.zeros(0, np.int64))
     workers = min(cfg.fold_workers, len(splits))
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
     jobs = [

@@ -21,58 +21,59 @@ from pipeline.training.views import View, ViewSpec, load_views
 
 @dataclass
 class LabeledSet:
-    """Rows of the manifest with label ids (-1 unlabeled), per-row training weights, and for corrupted
-    copies the name of the clip they were made from ("" elsewhere)."""
+    """Rows of the manifest with label ids (-1 unlabeled), per-row training weights, and the labeled
+    corrupted copies of training clips (manifest column `source`), each tied to its clean clip's row."""
 
     names: list[str]
     splits: np.ndarray
     y: np.ndarray
     weights: np.ndarray
-    sources: np.ndarray
+    copies: Augmentation
 
     @property
     def train_rows(self) -> np.ndarray:
-        return np.flatnonzero((self.splits == "train") & (self.y >= 0))
+        return training_rows(self.splits, self.y)
 
     @property
     def predict_rows(self) -> np.ndarray:
         return np.setdiff1d(np.arange(len(self.names)), self.train_rows)
 
-    def copies(self) -> Augmentation:
-        """Labeled copies of training clips, each with its source's row (empty when there are none)."""
-        index = {self.names[r]: r for r in self.train_rows}
-        rows = np.array([r for r, s in enumerate(self.sources) if s in index and self.y[r] >= 0], np.int64)
-        return Augmentation(rows, np.array([index[self.sources[r]] for r in rows], np.int64))
 
-    def relabeled(self, y: np.ndarray, weights: np.ndarray) -> LabeledSet:
-        return LabeledSet(self.names, self.splits, y, weights, self.sources)
+def training_rows(splits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.flatnonzero((splits == "train") & (y >= 0))
 
 
-def labeled_set(manifest: Manifest, labels: list[str]) -> LabeledSet:
+def noisy_copies(names: list[str], sources: np.ndarray, y: np.ndarray, trained: np.ndarray) -> Augmentation:
+    """Labeled rows whose `source` is a training clip, with that clip's row (empty when there are none)."""
+    index = {names[r]: r for r in trained}
+    rows = np.array([r for r, s in enumerate(sources) if s in index and y[r] >= 0], np.int64)
+    return Augmentation(rows, np.array([index[sources[r]] for r in rows], np.int64))
+
+
+def labeled_set(manifest: Manifest, labels: list[str], cfg: TrainConfig | None = None) -> LabeledSet:
+    """With `cfg`, a train.noise_augment that has no copies to use stops here, before any store is read."""
     index = {label: i for i, label in enumerate(labels)}
     rows = manifest.rows
+    names, splits = list(rows["name"]), rows["split"].to_numpy()
     y = np.array([index.get(label, -1) for label in rows["label"]], np.int64)
-    return LabeledSet(
-        list(rows["name"]),
-        rows["split"].to_numpy(),
-        y,
-        np.ones(len(rows), np.float32),
-        rows["source"].to_numpy(),
-    )
+    copies = noisy_copies(names, rows["source"].to_numpy(), y, training_rows(splits, y))
+    data = LabeledSet(names, splits, y, np.ones(len(rows), np.float32), copies)
+    if cfg is not None:
+        augmentation(data, cfg)
+    return data
 
 
 def augmentation(data: LabeledSet, cfg: TrainConfig) -> Augmentation | None:
     """The corrupted training copies when train.noise_augment asks for them (ParamError if none)."""
     if not cfg.noise_augment:
         return None
-    copies = data.copies()
-    if not len(copies.rows):
+    if not len(data.copies.rows):
         raise ParamError(
             "train.noise_augment is true but the manifest has no labeled corrupted copies of training clips "
             "(rows whose `source` is a train clip): set corrupt.augment_split: train, or "
             "train.noise_augment: false"
         )
-    return copies
+    return data.copies
 
 
 def encoder_notes(views: list[View]) -> dict[str, str]:

@@ -7,7 +7,7 @@ set with weight `pseudo_weight` and never its validation set.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ def with_pseudo_labels(
     y, weights = data.y.copy(), data.weights.copy()
     y[rows] = [labels.index(label) for label in selected["label"]]
     weights[rows] = weight
-    return data.relabeled(y, weights), rows
+    return replace(data, y=y, weights=weights), rows
 
 
 def empty_note(teacher: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> str:
