@@ -3,8 +3,9 @@
 A synthetic audio store (1 layer x 1024 dims, float16, 64 shards, written with the real write_shard)
 and a synthetic teacher predictions table of the same clips stand in for MER2024's unlabeled pool.
 Each step runs in its own process, so its peak RSS is its own (the interpreter with numpy/pandas/h5py
-imported is ~100 MB of it). Targets (#5, #8): selection under 30 s and 2 GiB.
-With --layers L the store holds L layers; `read_last_layer` reads only one of them, as a view does.
+imported is ~100 MB of it) and `read MB` counts the bytes it read from files.
+Targets (#5, #8): selection under 30 s and 2 GiB.
+With --layers L the store holds L layers; `read_last_layer` selects only one of them, as a view does.
 
 Usage: python bench/scale.py [--n 120000] [--layers 1] [--out bench/results/scale.json]
 """
@@ -91,14 +92,24 @@ STEPS = {
 }
 
 
+def bytes_read() -> int:
+    """Bytes this process asked the OS to read (Linux /proc/self/io rchar; 0 elsewhere): what a
+    cold cache or a network filesystem would have to deliver."""
+    io = Path("/proc/self/io")
+    if not io.exists():
+        return 0
+    return int(next(line for line in io.read_text().splitlines() if line.startswith("rchar")).split()[1])
+
+
 def run_step(name: str, work: Path) -> dict:
-    started = time.perf_counter()
+    started, read_before = time.perf_counter(), bytes_read()
     result = STEPS[name](work)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "step": name,
         "seconds": round(time.perf_counter() - started, 2),
         "peak_rss_mb": round(peak_mb),
+        "read_mb": round((bytes_read() - read_before) / 2**20),
         **result,
     }
 
@@ -120,10 +131,13 @@ def main() -> None:
     for name in STEPS:
         command = [sys.executable, __file__, "--step", name, "--work", str(args.work)]
         rows.append(json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout))
-    print(f"{'step':28} {'seconds':>8} {'peak RSS MB':>12}  result")
+    print(f"{'step':28} {'seconds':>8} {'peak RSS MB':>12} {'read MB':>8}  result")
     for row in rows:
-        extra = {k: v for k, v in row.items() if k not in ("step", "seconds", "peak_rss_mb")}
-        print(f"{row['step']:28} {row['seconds']:>8} {row.get('peak_rss_mb', ''):>12}  {extra}")
+        extra = {k: v for k, v in row.items() if k not in ("step", "seconds", "peak_rss_mb", "read_mb")}
+        print(
+            f"{row['step']:28} {row['seconds']:>8} {row.get('peak_rss_mb', ''):>12} "
+            f"{row.get('read_mb', ''):>8}  {extra}"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"n": args.n, "layers": args.layers, "steps": rows}, indent=2))
 

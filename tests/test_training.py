@@ -196,6 +196,9 @@ def test_reading_a_view_keeps_only_its_layers(tmp_path):
     part = read_store(tmp_path / "audio", names[::-1], layers=[-1, 1], key="train.views.audio.layers")
     assert part.utt.shape == (5, 2, 6) and part.layers == [1, 3]
     np.testing.assert_array_equal(part.utt, utt[::-1][:, [1, 3]])
+    run = read_store(tmp_path / "audio", names, layers=[-3, -2, -1])  # adjacent layers: one hyperslab
+    assert run.layers == [1, 2, 3]
+    np.testing.assert_array_equal(run.utt, utt[:, 1:])
     with pytest.raises(ParamError, match=r"train.views.audio.layers has indices \[4\]"):
         read_store(tmp_path / "audio", names, layers=[4], key="train.views.audio.layers")
 

@@ -26,6 +26,12 @@ class StoreArrays:
     frame_mask: np.ndarray | None = None  # (N, K)
 
 
+def _layer_index(chosen: list[int]) -> slice | list[int]:
+    """A run of adjacent layers (all of them, the last four) reads as one hyperslab; others by list."""
+    first, last = chosen[0], chosen[-1]
+    return slice(first, last + 1) if chosen == list(range(first, last + 1)) else chosen
+
+
 def read_store(
     store: Path,
     names: list[str],
@@ -33,8 +39,9 @@ def read_store(
     layers: str | list[int] = "all",
     key: str = "layers",
 ) -> StoreArrays:
-    """`layers` indexes the stored layers (`key` names the param in errors). Only those are kept, shard
-    by shard, so a view of 4 of 25 stored layers needs memory for 4, not 25."""
+    """`layers` indexes the stored layers (`key` names the param in errors). Only those are selected from
+    each shard (an HDF5 hyperslab), so a view of 4 of 25 stored layers holds 4, not 25, in memory; the
+    clip-major layout still makes HDF5 read most of a shard's bytes (bench/scale.py `read MB`)."""
     paths = shard_paths(store)
     if not paths:
         raise FileNotFoundError(f"{store}: no shard-*.h5 files; run `dvc repro` (the extract stages) first")
@@ -53,7 +60,7 @@ def read_store(
                 if with_frames and "frames" in f:
                     frames = np.zeros((len(names), *f["frames"].shape[1:]), np.float32)
                     frame_mask = np.zeros((len(names), f["frames"].shape[1]), bool)
-            utt[rows[keep]] = f["utt"][:][keep][:, chosen]
+            utt[rows[keep]] = f["utt"][:, _layer_index(chosen)][keep]
             ok[rows[keep]] = f["ok"][:][keep]
             if frames is not None:
                 frames[rows[keep]] = f["frames"][:][keep]
