@@ -47,3 +47,16 @@ def test_check_reports_all_manifest_errors_and_exits_2(tmp_path):
     result = mer("corpus", "check", str(path), "--labels", "happy,sad")
     assert result.returncode == 2
     assert "2 problem(s)" in result.stderr and "row 2" in result.stderr and "row 3" in result.stderr
+
+
+def test_corrupt_refuses_one_split_for_test_noise_and_augmentation_before_any_work(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("name,split,video,audio,text,label,openset\nc,train,,,x,happy,\n")
+    out = tmp_path / "noisy"
+    result = mer(
+        "corrupt", str(path), "--noise-dir", str(tmp_path), "--out-dir", str(out),
+        "--out-manifest", str(tmp_path / "all.csv"), "--split", "train", "--augment-split", "train",
+        "--labels", "happy",
+    )  # fmt: skip
+    assert result.returncode == 2 and "must differ" in result.stderr
+    assert not out.exists()

@@ -9,6 +9,7 @@ from pipeline.corpus.noise_split import build_noise_split, noise_targets
 from pipeline.media.audio import load_audio
 from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, measured_snr, mix_at_snr
 from pipeline.media.frames import read_all_frames
+from pipeline.params import ParamError
 from tests.conftest import LABELS, frames, tone
 
 
@@ -74,3 +75,9 @@ def test_noise_split_measured_snr_matches_drawn(tiny_demo: Path, tmp_path):
         assert row["label"] == source["label"] and row["text"] == source["text"]
         video = read_all_frames(combined.media_path(row, "video"))
         assert (video is None) == np.isnan(draws.loc[row["name"], "blur_factor"])
+
+
+def test_augmenting_the_test_noise_source_split_is_refused():
+    assert noise_targets("test", "train") == {"test": "test_noise", "train": "train_noise"}
+    with pytest.raises(ParamError, match=r"split to augment \('train'.*must differ"):
+        noise_targets("train", "train")

@@ -15,6 +15,7 @@ from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, m
 from pipeline.media.frames import read_all_frames
 from pipeline.media.write import write_clip
 from pipeline.parallel import process_map
+from pipeline.params import ParamError
 
 log = logging.getLogger(__name__)
 SUFFIX = "_noise"
@@ -64,8 +65,14 @@ def _corrupt_star(args: tuple[NoiseJob, list[Path], CorruptConfig]) -> dict[str,
 
 
 def noise_targets(source_split: str, augment_split: str = "") -> dict[str, str]:
-    """Source split -> corrupted split: the scored test copy, and optionally training copies to learn from."""
+    """Source split -> corrupted split: the scored test copy, and optionally training copies to learn from.
+    The same split for both would overwrite the test_noise entry, so that stops here (for every caller)."""
     targets = {source_split: "test_noise"}
+    if augment_split == source_split:
+        raise ParamError(
+            f"the split to augment ({augment_split!r}, corrupt.augment_split / --augment-split) must differ "
+            f'from the split corrupted into test_noise ({source_split!r}); use "" for no training copies'
+        )
     if augment_split:
         targets[augment_split] = f"{augment_split}_noise"
     return targets
