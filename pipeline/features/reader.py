@@ -41,7 +41,7 @@ def read_store(
 ) -> StoreArrays:
     """`layers` indexes the stored layers (`key` names the param in errors). Only those are selected from
     each shard (an HDF5 hyperslab), so a view of 4 of 25 stored layers holds 4, not 25, in memory; the
-    clip-major layout still makes HDF5 read most of a shard's bytes (bench/scale.py `read MB`)."""
+    shards store each layer in its own chunks, so only those bytes are read (bench/scale.py `read MB`)."""
     paths = shard_paths(store)
     if not paths:
         raise FileNotFoundError(f"{store}: no shard-*.h5 files; run `dvc repro` (the extract stages) first")
@@ -52,7 +52,7 @@ def read_store(
         with h5py.File(path, "r") as f:
             attrs = dict(f.attrs)
             shard_names = decode_strings(f["names"][:])
-            rows = np.array([position.get(n, -1) for n in shard_names])
+            rows = np.array([position.get(n, -1) for n in shard_names], np.int64)
             keep = rows >= 0
             if utt is None:
                 chosen = select_layers(layers, f["utt"].shape[1], key)

@@ -24,6 +24,7 @@ from pipeline.errors import StoreWriteError
 SHARD_GLOB = "shard-*.h5"
 TMP_SUFFIX = ".tmp"
 STR = h5py.string_dtype("utf-8")
+CHUNK_BYTES = 16 << 20  # largest utt chunk
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,15 @@ def concat(batches: list[Batch]) -> Batch:
     )
 
 
+def _layer_chunks(shape: tuple[int, int, int]) -> tuple[int, int, int] | None:
+    """One layer of many clips per HDF5 chunk, so a view of a few layers reads only those layers' bytes
+    (a clip-major layout makes HDF5 read nearly the whole shard for one layer). At most 16 MiB each;
+    an empty shard stays contiguous (HDF5 refuses chunks larger than the data)."""
+    if 0 in shape:
+        return None
+    return max(1, min(shape[0], CHUNK_BYTES // (2 * shape[2]))), 1, shape[2]
+
+
 def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
     """The whole shard as HDF5 bytes, built in memory (datasets created, then filled: this order and
     layout are what makes equal inputs give equal bytes across versions)."""
@@ -111,7 +121,8 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
             columns["frames"] = (batch.frames.astype(np.float16), (n, info.frames, info.dim), np.float16)
             columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
         for key, (_, shape, dtype) in columns.items():
-            f.create_dataset(key, shape, dtype=dtype, track_times=False)
+            chunks = _layer_chunks(shape) if key == "utt" else None
+            f.create_dataset(key, shape, dtype=dtype, chunks=chunks, track_times=False)
         for key, (values, _, _) in columns.items():
             f[key][0:n] = values
     return image.getbuffer()
