@@ -5,7 +5,8 @@ and a synthetic teacher predictions table of the same clips stand in for MER2024
 Each step runs in its own process, so its peak RSS is its own (the interpreter with numpy/pandas/h5py
 imported is ~100 MB of it) and `read MB` counts the bytes it read from files.
 Targets (#5, #8): selection under 30 s and 2 GiB.
-With --layers L the store holds L layers; `read_last_layer` selects only one of them, as a view does.
+With --layers L the store holds L layers; `read_last_layer` selects only one of them, as a view does
+(shards chunk `utt` by layer, so it reads about 1/L of the bytes).
 
 Usage: python bench/scale.py [--n 120000] [--layers 1] [--out bench/results/scale.json]
 """
