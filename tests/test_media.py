@@ -3,6 +3,7 @@ import soundfile as sf
 
 from pipeline.media.audio import load_audio
 from pipeline.media.frames import load_frames, uniform_indices
+from pipeline.media.write import write_clip
 from tests.conftest import frames, tone
 
 
@@ -62,3 +63,14 @@ def test_face_stack_frames_are_sampled_and_flipped_to_rgb(tmp_path):
 def test_uniform_indices():
     assert list(uniform_indices(3, 8)) == [0, 1, 2]
     assert list(uniform_indices(9, 3)) == [0, 4, 8]
+
+
+def test_clips_of_any_even_size_are_written_and_decode_to_their_frames(tmp_path):
+    # A height of 2 mod 4 (270, 34) leaves a chroma plane that does not fill whole rows of the packed
+    # picture; odd sizes are cropped to even ones.
+    flat = np.zeros((4, 35, 67, 3), np.uint8)
+    flat[..., 0], flat[..., 1], flat[..., 2] = 200, 120, 40
+    path = write_clip(tmp_path / "odd.mp4", flat, 8, None)
+    video = load_frames(path, None, 4)
+    assert video.ok and video.data.shape == (4, 34, 66, 3)
+    assert np.abs(video.data.astype(int) - flat[:, :34, :66].astype(int)).max() <= 3

@@ -28,9 +28,10 @@ def rgb_to_yuv420p(image: np.ndarray) -> np.ndarray:
     h, w = y.shape
 
     def down(plane: np.ndarray) -> np.ndarray:
-        return plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)).reshape(h // 4, w)
+        return plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)).ravel()
 
-    planes = np.concatenate([y, down(cb), down(cr)])
+    # The chroma planes are packed back to back, so one of them need not fill whole rows (H = 2 mod 4).
+    planes = np.concatenate([y.ravel(), down(cb), down(cr)]).reshape(h * 3 // 2, w)
     return np.clip(np.round(planes), 0, 255).astype(np.uint8)
 
 
