@@ -85,10 +85,10 @@ def concat(batches: list[Batch]) -> Batch:
 
     return Batch(
         [n for b in batches for n in b.names],
-        np.concatenate([b.utt.astype(np.float16) for b in batches]),
+        np.concatenate([b.utt.astype(np.float16, copy=False) for b in batches]),
         np.concatenate([b.ok for b in batches]),
         [e for b in batches for e in b.errors],
-        join([None if b.frames is None else b.frames.astype(np.float16) for b in batches]),
+        join([None if b.frames is None else b.frames.astype(np.float16, copy=False) for b in batches]),
         join([b.frame_mask for b in batches]),
         [x for b in batches for x in (b.inputs or [""] * len(b.names))],
     )
@@ -112,13 +112,17 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
             f.attrs[key] = value
         columns = {
             "names": (batch.names, (n,), STR),
-            "utt": (batch.utt.astype(np.float16), (n, len(info.layers), info.dim), np.float16),
+            "utt": (batch.utt.astype(np.float16, copy=False), (n, len(info.layers), info.dim), np.float16),
             "ok": (batch.ok, (n,), bool),
             "error": (batch.errors, (n,), STR),
             "inputs": (batch.inputs or [""] * n, (n,), STR),
         }
         if info.frames:
-            columns["frames"] = (batch.frames.astype(np.float16), (n, info.frames, info.dim), np.float16)
+            columns["frames"] = (
+                batch.frames.astype(np.float16, copy=False),
+                (n, info.frames, info.dim),
+                np.float16,
+            )
             columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
         for key, (_, shape, dtype) in columns.items():
             chunks = _layer_chunks(shape) if key == "utt" else None
