@@ -11,6 +11,7 @@ import pytest
 import torch
 from sklearn.metrics import f1_score
 
+from bench.scale import bytes_read
 from pipeline.corpus.manifest import read_manifest
 from pipeline.features.reader import read_store
 from pipeline.features.store import Batch, StoreInfo, write_shard
@@ -203,20 +204,15 @@ def test_reading_a_view_keeps_only_its_layers(tmp_path):
         read_store(tmp_path / "audio", names, layers=[4], key="train.views.audio.layers")
 
 
-def _bytes_read() -> int:
-    io = Path("/proc/self/io").read_text().splitlines()
-    return int(next(line for line in io if line.startswith("rchar")).split()[1])
-
-
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux /proc/self/io")
 def test_a_one_layer_view_reads_about_one_layer_of_bytes_and_empty_shards_read(tmp_path):
     utt = np.random.default_rng(0).normal(size=(400, 16, 256)).astype(np.float32)
     names = [f"c{i}" for i in range(400)]
     _write_store(tmp_path / "audio", "audio", names, utt, np.ones(400, bool))
     one_layer = 400 * 256 * 2
-    before = _bytes_read()
+    before = bytes_read()
     part = read_store(tmp_path / "audio", names, layers=[5])
-    assert _bytes_read() - before < 2 * one_layer  # the whole utt is 16 layers' worth
+    assert bytes_read() - before < 2 * one_layer  # the whole utt is 16 layers' worth
     np.testing.assert_array_equal(part.utt[:, 0], utt[:, 5].astype(np.float16))
     _write_store(tmp_path / "empty", "audio", [], utt[:0], np.ones(0, bool))
     assert read_store(tmp_path / "empty", [], layers=[5]).utt.shape == (0, 1, 256)
