@@ -8,7 +8,7 @@ from pipeline.corpus.manifest import read_manifest
 from pipeline.corpus.noise_split import build_noise_split, noise_targets
 from pipeline.media.audio import load_audio
 from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, measured_snr, mix_at_snr
-from pipeline.media.frames import read_all_frames
+from pipeline.media.frames import read_video
 from pipeline.params import ParamError
 from tests.conftest import LABELS, frames, tone
 
@@ -73,7 +73,7 @@ def test_noise_split_measured_snr_matches_drawn(tiny_demo: Path, tmp_path):
         n = min(clean.size, mixed.size)
         assert abs(measured_snr(clean[:n], mixed[:n]) - draws.loc[row["name"], "snr_db"]) < 0.5
         assert row["label"] == source["label"] and row["text"] == source["text"]
-        video = read_all_frames(combined.media_path(row, "video"))
+        video = read_video(combined.media_path(row, "video"))
         assert (video is None) == np.isnan(draws.loc[row["name"], "blur_factor"])
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import soundfile as sf
 
 from pipeline.media.audio import load_audio
-from pipeline.media.frames import load_frames, uniform_indices
+from pipeline.media.frames import load_frames, read_video, uniform_indices
 from pipeline.media.write import write_clip
 from tests.conftest import frames, tone
 
@@ -74,3 +74,15 @@ def test_clips_of_any_even_size_are_written_and_decode_to_their_frames(tmp_path)
     video = load_frames(path, None, 4)
     assert video.ok and video.data.shape == (4, 34, 66, 3)
     assert np.abs(video.data.astype(int) - flat[:, :34, :66].astype(int)).max() <= 3
+
+
+def test_widths_decord_rejects_are_decoded_with_pyav(tmp_path):
+    # decord fails on 48-pixel-wide pictures ("Check failed: from_size == to_size"); PyAV takes over.
+    flat = np.zeros((6, 32, 48, 3), np.uint8)
+    flat[..., 0], flat[..., 1], flat[..., 2] = 40, 160, 220
+    path = write_clip(tmp_path / "narrow.mp4", flat, 8, None)
+    video = load_frames(path, None, 4)
+    assert video.ok and video.data.shape == (4, 32, 48, 3)
+    assert np.abs(video.data.astype(int) - flat[:4].astype(int)).max() <= 3
+    every, fps = read_video(path)
+    assert every.shape == (6, 32, 48, 3) and fps == 8.0

@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.corpus.manifest import Manifest, rebase_paths, write_manifest
 from pipeline.media.audio import SAMPLE_RATE, load_audio
 from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, mix_at_snr
-from pipeline.media.frames import read_all_frames
+from pipeline.media.frames import read_video
 from pipeline.media.write import write_clip
 from pipeline.parallel import process_map
 from pipeline.params import ParamError
@@ -46,7 +46,7 @@ def corrupt_one(job: NoiseJob, files: list[Path], cfg: CorruptConfig) -> dict[st
         audio = None
         if decoded.ok:
             audio = mix_at_snr(decoded.data, build_noise(files, decoded.data.size, rng), draw.snr_db)
-        video = read_all_frames(job.video) if job.video else None
+        video = read_video(job.video) if job.video else None
         frames, fps = (blur(video[0], draw.blur_factor), video[1]) if video else (None, 25.0)
         if audio is None and frames is None:
             raise ValueError("clip has neither audio nor video")

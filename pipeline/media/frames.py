@@ -1,13 +1,16 @@
-"""K frames per clip, sampled uniformly: from the video (decord) or a MERTools face stack (.npy)."""
+"""K frames per clip, spread uniformly: from the video (decord, else PyAV) or a MERTools face stack (.npy)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.media.probe import probe
 from pipeline.media.result import Decoded
+
+log = logging.getLogger(__name__)
 
 
 def uniform_indices(total: int, k: int) -> np.ndarray:
@@ -17,13 +20,43 @@ def uniform_indices(total: int, k: int) -> np.ndarray:
     return np.linspace(0, total - 1, k).round().astype(np.int64)
 
 
-def _from_video(path: Path, k: int) -> np.ndarray | None:
+def _decord_read(path: Path, k: int | None) -> tuple[np.ndarray, float]:
     import decord
 
+    reader = decord.VideoReader(str(path), num_threads=1)
+    indices = uniform_indices(len(reader), k or len(reader))
+    return reader.get_batch(indices.tolist()).asnumpy(), float(reader.get_avg_fps())
+
+
+def _pyav_read(path: Path, k: int | None) -> tuple[np.ndarray, float]:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
+        fps = float(stream.average_rate or 0)
+    frames = [frames[i] for i in uniform_indices(len(frames), k or len(frames))]
+    return np.stack(frames) if frames else np.zeros((0, stream.height, stream.width, 3), np.uint8), fps
+
+
+def read_video(path: Path, k: int | None = None) -> tuple[np.ndarray, float] | None:
+    """k uniformly spread RGB frames (every frame when k is None) and the average frame rate, or None
+    when the file has no video stream.
+
+    decord's RGB conversion rejects some frame widths (16, 24, 48 and 72 pixels among them: a padded
+    size check fails), so those clips are decoded with PyAV, which gives the same pixels where both work.
+    A file neither can read raises decord's error.
+    """
     if not probe(path).video:
         return None
-    reader = decord.VideoReader(str(path), num_threads=1)
-    return reader.get_batch(uniform_indices(len(reader), k).tolist()).asnumpy()
+    try:
+        return _decord_read(path, k)
+    except Exception as decord_error:
+        log.debug("decord cannot read %s (%s); trying PyAV", path, decord_error)
+        try:
+            return _pyav_read(path, k)
+        except Exception:
+            raise decord_error from None
 
 
 def _from_face_stack(path: Path, k: int) -> np.ndarray:
@@ -37,6 +70,10 @@ def _from_face_stack(path: Path, k: int) -> np.ndarray:
     return np.ascontiguousarray(frames.astype(np.uint8))
 
 
+def _frames_only(video: tuple[np.ndarray, float] | None) -> np.ndarray | None:
+    return None if video is None else video[0]
+
+
 def load_frames(video: Path | None, face: Path | None, k: int) -> Decoded:
     """(n, H, W, 3) uint8 RGB with n <= k; face crops win over whole frames when the corpus has them."""
     source = face or video
@@ -45,7 +82,7 @@ def load_frames(video: Path | None, face: Path | None, k: int) -> Decoded:
     if not source.exists():
         return Decoded.failed(f"{source} not found")
     try:
-        frames = _from_face_stack(source, k) if face else _from_video(source, k)
+        frames = _from_face_stack(source, k) if face else _frames_only(read_video(source, k))
     except Exception as exc:  # any decoder error is one broken clip, never a crashed run
         return Decoded.failed(f"cannot decode frames from {source.name}: {type(exc).__name__}: {exc}")
     if frames is None:
@@ -53,13 +90,3 @@ def load_frames(video: Path | None, face: Path | None, k: int) -> Decoded:
     if len(frames) == 0:
         return Decoded.absent(f"{source.name} has zero frames")
     return Decoded("ok", frames)
-
-
-def read_all_frames(path: Path) -> tuple[np.ndarray, float] | None:
-    """Every frame and the average frame rate, or None when the file has no video stream."""
-    import decord
-
-    if not probe(path).video:
-        return None
-    reader = decord.VideoReader(str(path), num_threads=1)
-    return reader.get_batch(list(range(len(reader)))).asnumpy(), float(reader.get_avg_fps())
