@@ -94,13 +94,13 @@ def concat(batches: list[Batch]) -> Batch:
     )
 
 
-def _layer_chunks(shape: tuple[int, int, int]) -> tuple[int, int, int] | None:
+def _layer_chunks(shape: tuple[int, int, int], itemsize: int) -> tuple[int, int, int] | None:
     """One layer of many clips per HDF5 chunk, so a view of a few layers reads only those layers' bytes
     (a clip-major layout makes HDF5 read nearly the whole shard for one layer). At most 16 MiB each;
     an empty shard stays contiguous (HDF5 refuses chunks larger than the data)."""
     if 0 in shape:
         return None
-    return max(1, min(shape[0], CHUNK_BYTES // (2 * shape[2]))), 1, shape[2]
+    return max(1, min(shape[0], CHUNK_BYTES // (itemsize * shape[2]))), 1, shape[2]
 
 
 def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
@@ -125,7 +125,7 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
             )
             columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
         for key, (_, shape, dtype) in columns.items():
-            chunks = _layer_chunks(shape) if key == "utt" else None
+            chunks = _layer_chunks(shape, np.dtype(dtype).itemsize) if key == "utt" else None
             f.create_dataset(key, shape, dtype=dtype, chunks=chunks, track_times=False)
         for key, (values, _, _) in columns.items():
             f[key][0:n] = values
