@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +29,27 @@ def _decord_read(path: Path, k: int | None) -> tuple[np.ndarray, float]:
     return reader.get_batch(indices.tolist()).asnumpy(), float(reader.get_avg_fps())
 
 
+def _pyav_frames(path: Path) -> Iterator:
+    import av
+
+    with av.open(str(path)) as container:
+        yield from container.decode(video=0)
+
+
 def _pyav_read(path: Path, k: int | None) -> tuple[np.ndarray, float]:
+    """Decodes twice when sampling (count, then convert the chosen frames), so only k frames are held."""
     import av
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
-        fps = float(stream.average_rate or 0)
-    frames = [frames[i] for i in uniform_indices(len(frames), k or len(frames))]
-    return np.stack(frames) if frames else np.zeros((0, stream.height, stream.width, 3), np.uint8), fps
+        fps, empty = float(stream.average_rate or 0), np.zeros((0, stream.height, stream.width, 3), np.uint8)
+    wanted = set(uniform_indices(sum(1 for _ in _pyav_frames(path)), k).tolist()) if k else None
+    frames = [
+        frame.to_ndarray(format="rgb24")
+        for i, frame in enumerate(_pyav_frames(path))
+        if wanted is None or i in wanted
+    ]
+    return (np.stack(frames) if frames else empty), fps
 
 
 def read_video(path: Path, k: int | None = None) -> tuple[np.ndarray, float] | None:
