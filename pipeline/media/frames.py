@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import numpy as np
 
 from pipeline.media.probe import probe
@@ -29,21 +30,17 @@ def _decord_read(path: Path, k: int | None) -> tuple[np.ndarray, float]:
     return reader.get_batch(indices.tolist()).asnumpy(), float(reader.get_avg_fps())
 
 
-def _pyav_frames(path: Path) -> Iterator:
-    import av
-
+def _pyav_frames(path: Path) -> Iterator[av.VideoFrame]:
     with av.open(str(path)) as container:
         yield from container.decode(video=0)
 
 
 def _pyav_read(path: Path, k: int | None) -> tuple[np.ndarray, float]:
     """Decodes twice when sampling (count, then convert the chosen frames), so only k frames are held."""
-    import av
-
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         fps, empty = float(stream.average_rate or 0), np.zeros((0, stream.height, stream.width, 3), np.uint8)
-    wanted = set(uniform_indices(sum(1 for _ in _pyav_frames(path)), k).tolist()) if k else None
+        wanted = set(uniform_indices(sum(1 for _ in container.decode(stream)), k).tolist()) if k else None
     frames = [
         frame.to_ndarray(format="rgb24")
         for i, frame in enumerate(_pyav_frames(path))
