@@ -15,6 +15,7 @@ from pipeline.corpus.manifest import read_manifest, write_manifest
 from pipeline.features.config import ExtractConfig
 from pipeline.features.extract import extract, parse_shard, shard_of
 from pipeline.features.reader import read_store
+from pipeline.features.store import store_info
 from pipeline.media.write import write_clip
 from tests.conftest import tone
 
@@ -108,11 +109,18 @@ def test_ray_engine_writes_the_same_store_as_the_local_engine(audio_corpus, tmp_
     base = {"modality": "audio", "model": "random:hubert-tiny", "device": "cpu", "batch_size": 4, "bucket": 8}
     base |= {"shards": 4, "max_failed_fraction": 0.5}
     local = extract(manifest, ExtractConfig(**base), tmp_path / "local")
+    on_ray_cfg = ExtractConfig(**base, engine="ray", ray_actors=1)
+    kept = pd.read_csv(audio_corpus).iloc[:20]
+    shrunk = read_manifest(write_manifest(kept, audio_corpus.parent / "shrunk.csv"))
     try:
-        on_ray = extract(manifest, ExtractConfig(**base, engine="ray", ray_actors=1), tmp_path / "ray")
+        on_ray = extract(manifest, on_ray_cfg, tmp_path / "ray")
+        extract(manifest, on_ray_cfg, tmp_path / "ray_shrunk")
+        after_shrink = extract(shrunk, on_ray_cfg, tmp_path / "ray_shrunk")
     finally:
         ray.shutdown()
     assert (local.clips, local.failed) == (on_ray.clips, on_ray.failed) == (25, 1)
+    assert after_shrink.clips == 0 and after_shrink.total == 20
+    assert store_info(tmp_path / "ray_shrunk")["n"] == 20
     names = list(manifest.rows["name"])
     a, b = read_store(tmp_path / "local", names), read_store(tmp_path / "ray", names)
     assert (a.ok == b.ok).all() and a.layers == b.layers

@@ -291,7 +291,7 @@ def extract(
 def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> None:
     todo = [r for p in plans for r in p.todo]
     groups = decode_groups(plans, cfg.bucket)
-    if cfg.engine == "ray":
+    if cfg.engine == "ray" and todo:  # nothing new to embed: rewriting shards needs no actors
         from pipeline.features.ray_engine import ray_results
 
         info, results = ray_results(todo, groups, cfg)

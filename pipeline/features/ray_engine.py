@@ -8,6 +8,7 @@ pickles of our own objects (never of user files).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import pickle
 from collections.abc import Iterator
@@ -34,29 +35,32 @@ def decode_batch(batch: dict[str, np.ndarray], modality: str, frames: int) -> di
 
 
 class EmbedBatch:
-    """Actor: loads the model once, then embeds decoded batches (length-sorted, as the local engine)."""
+    """Actor: loads the model once, then embeds decoded batches (length-sorted, as the local engine).
+
+    Every output row also carries the store metadata, so the driver learns it from the first batch
+    instead of loading the model once more just to read it."""
 
     def __init__(self, cfg: ExtractConfig):
         import torch
 
         torch.set_num_threads(max(1, int(_assigned_cpus())))
         self.cfg, self.embedder = cfg, build_embedder(cfg)
+        self.meta = pickle.dumps((store_info(cfg, self.embedder), self.embedder.description))
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         decoded = [pickle.loads(b) for b in batch["decoded"]]
         results = embed_group(self.embedder, decoded, self.cfg.batch_size)
-        return {"i": batch["i"], "result": np.array([pickle.dumps(r) for r in results], dtype=object)}
+        return {
+            "i": batch["i"],
+            "result": np.array([pickle.dumps(r) for r in results], dtype=object),
+            "meta": np.array([self.meta] * len(results), dtype=object),
+        }
 
 
 def _assigned_cpus() -> float:
     import ray
 
     return ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
-
-
-def _describe(cfg: ExtractConfig) -> tuple[StoreInfo, str]:
-    embedder = build_embedder(cfg)
-    return store_info(cfg, embedder), embedder.description
 
 
 def _connect(cfg: ExtractConfig):
@@ -75,12 +79,8 @@ def _connect(cfg: ExtractConfig):
 def ray_results(
     todo: list[ClipRef], groups: list[list[int]], cfg: ExtractConfig
 ) -> tuple[StoreInfo, Iterator[Result]]:
-    """Store metadata (from one model load on a worker) and the results in todo order."""
+    """Store metadata (from the actors' first batch) and the results in todo order; todo is not empty."""
     ray = _connect(cfg)
-    info, description = ray.get(ray.remote(num_gpus=cfg.ray_gpus)(_describe).remote(cfg))
-    log.info(
-        "%s: %s on Ray (%d actor(s), %s GPU each)", cfg.modality, description, cfg.ray_actors, cfg.ray_gpus
-    )
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
@@ -103,9 +103,15 @@ def ray_results(
             num_gpus=cfg.ray_gpus,
         )
     )
-    return info, _unpack(dataset)
+    batches = iter(dataset.iter_batches(batch_size=None, batch_format="numpy"))
+    first = next(batches)
+    info, description = pickle.loads(first["meta"][0])
+    log.info(
+        "%s: %s on Ray (%d actor(s), %s GPU each)", cfg.modality, description, cfg.ray_actors, cfg.ray_gpus
+    )
+    return info, _unpack(itertools.chain([first], batches))
 
 
-def _unpack(dataset) -> Iterator[Result]:
-    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+def _unpack(batches: Iterator[dict[str, np.ndarray]]) -> Iterator[Result]:
+    for batch in batches:
         yield from (pickle.loads(b) for b in batch["result"])
