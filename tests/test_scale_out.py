@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from pipeline.corpus.manifest import read_manifest, write_manifest
+from pipeline.features import extract as extract_module
 from pipeline.features.config import ExtractConfig
 from pipeline.features.extract import extract, parse_shard, shard_of
 from pipeline.features.reader import read_store
@@ -103,8 +104,14 @@ def audio_corpus(tmp_path_factory) -> Path:
     return write_manifest(table, root / "manifest.csv")
 
 
+def _no_model(cfg: ExtractConfig):
+    raise AssertionError(f"{cfg.model} loaded though there was nothing to embed")
+
+
 @pytest.mark.slow
-def test_ray_engine_writes_the_local_engines_store_and_rewrites_a_shrunk_one(audio_corpus, tmp_path):
+def test_ray_and_local_engines_write_one_store_and_rewrite_a_shrunk_one_without_the_model(
+    audio_corpus, tmp_path, monkeypatch
+):
     ray = pytest.importorskip("ray")
     manifest = read_manifest(audio_corpus)
     base = {"modality": "audio", "model": "random:hubert-tiny", "device": "cpu", "batch_size": 4, "bucket": 8}
@@ -113,15 +120,19 @@ def test_ray_engine_writes_the_local_engines_store_and_rewrites_a_shrunk_one(aud
     on_ray_cfg = ExtractConfig(**base, engine="ray", ray_actors=1)
     kept = pd.read_csv(audio_corpus).iloc[:20]
     shrunk = read_manifest(write_manifest(kept, audio_corpus.parent / "shrunk.csv"))
+    extract(shrunk, ExtractConfig(**base), tmp_path / "local_fresh")
     try:
         on_ray = extract(manifest, on_ray_cfg, tmp_path / "ray")
-        shutil.copytree(tmp_path / "ray", tmp_path / "ray_shrunk")
-        after_shrink = extract(shrunk, on_ray_cfg, tmp_path / "ray_shrunk")
+        for engine in ("ray", "local"):
+            shutil.copytree(tmp_path / engine, tmp_path / f"{engine}_shrunk")
+        monkeypatch.setattr(extract_module, "build_embedder", _no_model)
+        ray_shrunk = extract(shrunk, on_ray_cfg, tmp_path / "ray_shrunk")
+        extract(shrunk, ExtractConfig(**base), tmp_path / "local_shrunk")
     finally:
         ray.shutdown()
     assert (local.clips, local.failed) == (on_ray.clips, on_ray.failed) == (25, 1)
-    assert after_shrink.clips == 0 and after_shrink.total == 20
-    assert store_info(tmp_path / "ray_shrunk")["n"] == 20
+    assert ray_shrunk.clips == 0 and ray_shrunk.total == store_info(tmp_path / "ray_shrunk")["n"] == 20
+    assert _digests(tmp_path / "local_shrunk") == _digests(tmp_path / "local_fresh")
     names = list(manifest.rows["name"])
     a, b = read_store(tmp_path / "local", names), read_store(tmp_path / "ray", names)
     assert (a.ok == b.ok).all() and a.layers == b.layers

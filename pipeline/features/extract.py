@@ -291,7 +291,9 @@ def extract(
 def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> None:
     todo = [r for p in plans for r in p.todo]
     groups = decode_groups(plans, cfg.bucket)
-    if cfg.engine == "ray" and todo:  # nothing new to embed: rewriting shards needs no actors
+    if not todo:  # the manifest only lost clips: shards are rewritten from their kept rows
+        info, results = StoreInfo.of_shard(store / plans[0].filename), []
+    elif cfg.engine == "ray":
         from pipeline.features.ray_engine import ray_results
 
         info, results = ray_results(todo, groups, cfg)

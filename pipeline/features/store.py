@@ -53,6 +53,23 @@ class StoreInfo:
             "random_init": self.random_init,
         }
 
+    @classmethod
+    def of_shard(cls, path: Path) -> StoreInfo:
+        """What the writer stamped on a shard: rewriting it from kept rows needs no model."""
+        with h5py.File(path, "r") as f:
+            a = f.attrs
+            frames = f["frames"].shape[1] if "frames" in f else 0
+            return cls(
+                str(a["modality"]),
+                str(a["model"]),
+                str(a["revision"]),
+                [int(i) for i in a["layers"]],
+                int(a["dim"]),
+                str(a["params_digest"]),
+                bool(a["random_init"]),
+                frames,
+            )
+
 
 @dataclass
 class Batch:
