@@ -20,7 +20,7 @@ from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
 from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select, select_config
 from pipeline.training.run import labeled_set, split_waf
-from pipeline.training.selftrain import run_rounds
+from pipeline.training.selftrain import RoundReport, run_rounds
 from pipeline.training.views import load_views, view_spec
 
 
@@ -30,6 +30,16 @@ def precision_curve(teacher: pd.DataFrame, labels: list[str], cfg, truth: dict) 
         chosen = select(teacher, labels, replace(cfg, threshold=float(threshold)))
         rows.append({"threshold": threshold, "selected": len(chosen), "precision": precision(chosen, truth)})
     return pd.DataFrame(rows)
+
+
+def shown(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def per_class(report: RoundReport) -> str:
+    return ", ".join(
+        f"{label} {shown(v)}" for label, v in report.precision_per_class.items() if v is not None
+    )
 
 
 def main() -> None:
@@ -67,9 +77,10 @@ def main() -> None:
     ).to_csv(plots / "rounds.csv", index=False)
     precision_curve(teacher, labels, cfg, truth).to_csv(plots / "precision_threshold.csv", index=False)
     for r in reports:
-        shown = "n/a" if r.precision is None else f"{r.precision:.3f}"
         print(
-            f"round {r.round}: {r.selected} pseudo-labels, precision {shown}, student WAF "
+            f"round {r.round}: {r.selected} pseudo-labels, precision {shown(r.precision)}"
+            + (f" ({per_class(r)})" if r.precision is not None else "")
+            + ", student WAF "
             + ", ".join(f"{t} {v:.4f}" for t, v in r.waf.items())
             + (f" ({r.note})" if r.note else "")
         )

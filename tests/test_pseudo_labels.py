@@ -10,6 +10,7 @@ from pipeline.training.pseudo_labels import (
     SelectConfig,
     label_from_answer,
     precision,
+    precision_per_class,
     read_annotations,
     select,
 )
@@ -106,3 +107,7 @@ def test_precision_against_known_labels():
     chosen = pd.DataFrame({"name": ["a", "b", "c"], "label": ["happy", "sad", "x"]})
     assert precision(chosen, {"a": "happy", "b": "angry"}) == 0.5
     assert precision(chosen, {}) is None
+    per_class = precision_per_class(
+        chosen, {"a": "happy", "b": "angry", "c": "sad"}, ["happy", "sad", "angry"]
+    )
+    assert per_class == {"happy": 1.0, "sad": 0.0, "angry": None}

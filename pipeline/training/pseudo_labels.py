@@ -159,6 +159,14 @@ def precision(selected: pd.DataFrame, truth: dict[str, str]) -> float | None:
     return float(np.mean(known)) if known else None
 
 
+def precision_per_class(
+    selected: pd.DataFrame, truth: dict[str, str], labels: list[str]
+) -> dict[str, float | None]:
+    """Precision of each pseudo-label class on its own: one unreliable class (on the demo corpus, `neutral`
+    given to clips whose transcript has no emotion words) can hide behind a good overall figure."""
+    return {label: precision(selected[selected["label"] == label], truth) for label in labels}
+
+
 def read_truth(path: str) -> dict[str, str]:
     if not path or not Path(path).is_file():
         return {}

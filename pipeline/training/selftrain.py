@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.training.config import TrainConfig
-from pipeline.training.pseudo_labels import SelectConfig, precision, select
+from pipeline.training.pseudo_labels import SelectConfig, precision, precision_per_class, select
 from pipeline.training.run import LabeledSet, prediction_table, split_waf, train
 from pipeline.training.views import View
 
@@ -26,6 +26,7 @@ class RoundReport:
     selected: int
     per_class: dict[str, int]
     precision: float | None
+    precision_per_class: dict[str, float | None] = field(default_factory=dict)
     waf: dict[str, float] = field(default_factory=dict)
     note: str = ""
 
@@ -74,6 +75,7 @@ def run_rounds(
             len(selected),
             {label: int(counts.get(label, 0)) for label in labels},
             precision(selected, truth),
+            precision_per_class(selected, truth, labels),
         )
         if selected.empty:
             report.note = empty_note(teacher, labels, cfg)
