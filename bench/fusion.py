@@ -19,7 +19,7 @@ from pipeline.params import load_params, pick
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
 from pipeline.training.run import labeled_set, prediction_table, split_waf, train
-from pipeline.training.views import load_views, view_spec
+from pipeline.training.views import views_from_params
 
 VARIANTS = {
     "attention, no dropout": {"model": "attention", "modality_dropout": 0.0},
@@ -46,9 +46,7 @@ def main() -> None:
     params = load_params()
     labels, base, mods = pick(params, "labels", list), train_config(params), modalities(params)
     data = labeled_set(read_manifest(pick(params, "dataset.manifest", str), labels), labels)
-    views = load_views(
-        {m: Path("data/features") / m for m in mods}, {m: view_spec(params, m) for m in mods}, data.names
-    )
+    views = views_from_params(params, Path("data/features"), mods, data.names)
     runs = [(f"{m} only ({base.model})", [v for v in views if v.name == m], {}) for m in mods]
     runs += [(name, views, change) for name, change in VARIANTS.items()]
     rows = []

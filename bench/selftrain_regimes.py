@@ -31,13 +31,12 @@ from sklearn.model_selection import train_test_split
 
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import labels_param, load_params
+from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
 from pipeline.training.pseudo_labels import read_truth, select, select_config
 from pipeline.training.run import LabeledSet, labeled_set, prediction_table, split_waf, train
 from pipeline.training.selftrain import run_rounds
-from pipeline.training.views import load_views, view_spec
-
-TRACKS = {"semi": "test", "noise": "test_noise"}
+from pipeline.training.views import views_from_params
 
 
 def subsample(data: LabeledSet, n: int, seed: int) -> LabeledSet:
@@ -66,23 +65,24 @@ def main() -> None:
     params = load_params()
     labels, base_train, mods = labels_param(params), train_config(params), modalities(params)
     base_select = select_config(params, labels)
+    settings = [json.loads(s) for s in args.settings]
+    configs = [replace(base_select, **setting) for setting in settings]  # bad keys stop before training
     full = labeled_set(read_manifest(Path(params["dataset"]["manifest"]), labels), labels, base_train)
-    views = load_views(
-        {m: Path("data/features") / m for m in mods}, {m: view_spec(params, m) for m in mods}, full.names
-    )
+    views = views_from_params(params, Path("data/features"), mods, full.names)
     truth = read_truth(base_select.truth)
     rows = []
     print("seed  setting  round  selected  precision  SEMI gain  NOISE gain  per-class precision")
     for seed in (int(s) for s in args.seeds.split(",")):
         data, train_cfg = subsample(full, args.labeled, seed), replace(base_train, seed=seed)
         teacher = prediction_table(data, labels, train(data, views, labels, train_cfg))
-        supervised = {track: split_waf(teacher, split) for track, split in TRACKS.items()}
-        for k, setting in enumerate(json.loads(s) for s in args.settings):
-            cfg = replace(base_select, **setting)
+        supervised = {track: split_waf(teacher, split) for track, split in TRACK_SPLITS.items()}
+        for k, (setting, cfg) in enumerate(zip(settings, configs, strict=True)):
             first = select(teacher, labels, cfg)
-            _, _, reports = run_rounds(data, views, labels, train_cfg, teacher, first, cfg, truth, TRACKS)
+            _, _, reports = run_rounds(
+                data, views, labels, train_cfg, teacher, first, cfg, truth, TRACK_SPLITS
+            )
             for r in reports:
-                gain = {t: 100 * (r.waf[t] - supervised[t]) for t in TRACKS}
+                gain = {t: 100 * (r.waf[t] - supervised[t]) for t in TRACK_SPLITS}
                 per_class = {c: None if v is None else round(v, 3) for c, v in r.precision_per_class.items()}
                 rows.append(
                     {"seed": seed, "setting": setting, "round": r.round, "selected": r.selected,

@@ -21,7 +21,7 @@ from pipeline.training.config import modalities, train_config
 from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select, select_config
 from pipeline.training.run import labeled_set, split_waf
 from pipeline.training.selftrain import RoundReport, run_rounds
-from pipeline.training.views import load_views, view_spec
+from pipeline.training.views import views_from_params
 
 
 def precision_curve(teacher: pd.DataFrame, labels: list[str], cfg, truth: dict) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def main() -> None:
     truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
     data = labeled_set(read_manifest(manifest_path, labels), labels, train_cfg)
-    views = load_views({m: features / m for m in mods}, {m: view_spec(params, m) for m in mods}, data.names)
+    views = views_from_params(params, features, mods, data.names)
     teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
     first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)
     student, selected, reports = run_rounds(

@@ -196,9 +196,9 @@ def test_ten_sigkills_in_a_row_then_a_rerun_gives_an_identical_store(tmp_path):
     params = _params(tmp_path / "params.yaml", 24)
     assert _mer_extract(params, manifest, tmp_path / "whole").wait() == 0
     expected = _digests(tmp_path / "whole")
-    store, killed_after = tmp_path / "killed", []
+    store, killed_after, written = tmp_path / "killed", [], {}
     for target in np.linspace(1, len(expected) - 1, 10).astype(int):
-        target = max(target, len(_digests(store)) + 1)
+        target = max(target, len(written) + 1)
         process = _mer_extract(params, manifest, store)
         deadline = time.monotonic() + 120
         while len(list(store.glob("shard-*.h5"))) < target and time.monotonic() < deadline:

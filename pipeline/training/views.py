@@ -74,6 +74,13 @@ def load_views(stores: dict[str, Path], specs: dict[str, ViewSpec], names: list[
     ]
 
 
+def views_from_params(params: dict, features: Path, modalities: list[str], names: list[str]) -> list[View]:
+    """Each modality's store under `features`, seen as train.views.<modality> asks."""
+    return load_views(
+        {m: features / m for m in modalities}, {m: view_spec(params, m) for m in modalities}, names
+    )
+
+
 def standardize(views: list[View], train_rows: np.ndarray) -> list[View]:
     """Zero mean, unit variance per feature, from training rows that have the modality."""
     out = []
