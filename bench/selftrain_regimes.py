@@ -2,9 +2,10 @@
 
 Runs on a project whose corpus and feature stores are already built (so sizes and corpus knobs are
 chosen once, by its params.yaml, and each setting here costs training only). The labeled set is a
-stratified, seeded subsample of the `train` split (the rest of `train` is left out entirely); the
-teacher is cross-validated on it, then the real selection and self-training rounds
-(pipeline.training.pseudo_labels.select, pipeline.training.selftrain.run_rounds) run per setting.
+stratified, seeded subsample of the `train` split (the rest of `train` is left out entirely; all of
+it when --labeled is at least its size); the teacher is cross-validated on it, then the real
+selection and self-training rounds (pipeline.training.pseudo_labels.select,
+pipeline.training.selftrain.run_rounds) run per setting.
 Precision is measured against the pool's true labels (data/corpus/clean/unlabeled_truth.csv), overall
 and per class.
 
@@ -12,9 +13,9 @@ Usage (the figures in BENCHMARKS.md "Self-training"):
   git clone . /tmp/big && ln -s "$PWD/.venv" /tmp/big/.venv
   # in /tmp/big/params.yaml: demo.unlabeled 3000, demo.test 1000, demo.text_misleading 0.05
   (cd /tmp/big && PATH=$PWD/.venv/bin:$PATH dvc repro extract@audio extract@video extract@text)
-  .venv/bin/python bench/selftrain_regimes.py --project /tmp/big --labeled 90 --seeds 0,1,2 \\
-      '{"threshold": 0.9, "pseudo_weight": 1.0}' \\
-      '{"threshold": 0.8, "per_class_cap": 40, "pseudo_weight": 1.0, "rounds": 2}'
+  .venv/bin/python bench/selftrain_regimes.py --project /tmp/big --labeled 300 --seeds 0,1,2,3,4 \\
+      '{"threshold": 0.9, "rounds": 2}' '{"threshold": 0.9, "min_class_precision": 0.8, "rounds": 2}'
+  (--labeled 90 keeps a stratified 90 of the 300 train clips instead.)
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ from pipeline.training.views import views_from_params
 
 
 def subsample(data: LabeledSet, n: int, seed: int) -> LabeledSet:
-    """Only `n` of the train clips keep their label; the others leave training and prediction alike."""
+    """Only `n` of the train clips keep their label; the others leave training and prediction alike
+    (`n` at or above the number of train clips keeps them all)."""
     rows = data.train_rows
+    if n >= len(rows):
+        return data
     kept, _ = train_test_split(rows, train_size=n, stratify=data.y[rows], random_state=seed)
     dropped = np.setdiff1d(rows, kept)
     y, splits = data.y.copy(), data.splits.copy()

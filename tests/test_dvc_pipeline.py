@@ -143,7 +143,7 @@ def test_changing_hidden_dim_reruns_training_and_scoring_only(project):
 
 
 def test_changing_the_selftrain_threshold_reruns_only_selection_and_student(project):
-    set_params(project, selftrain={"threshold": 0.0, "min_agreement": 0.0})
+    set_params(project, selftrain={"threshold": 0.0, "min_agreement": 0.0, "min_class_precision": 0.0})
     ran = set(re.findall(r"Running stage '([^']+)'", dvc(project, "repro").stdout))
     assert ran == {"pseudo_label", "retrain"}
     report = json.loads((project / "data/metrics/selftrain.json").read_text())

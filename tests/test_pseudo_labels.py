@@ -8,11 +8,13 @@ import pytest
 
 from pipeline.training.pseudo_labels import (
     SelectConfig,
+    class_precision_estimates,
     label_from_answer,
     precision,
     precision_per_class,
     read_annotations,
     select,
+    untrusted_note,
 )
 from pipeline.training.selftrain import empty_note
 
@@ -111,3 +113,29 @@ def test_precision_against_known_labels():
         chosen, {"a": "happy", "b": "angry", "c": "sad"}, ["happy", "sad", "angry"]
     )
     assert per_class == {"happy": 1.0, "sad": 0.0, "angry": None}
+
+
+def _with_track_record(pool: pd.DataFrame) -> pd.DataFrame:
+    """The pool plus 40 labeled training clips with out-of-fold probabilities: the teacher says neutral
+    confidently 20 times and is right 8 times; it says angry 20 times and is right 19 times."""
+    said = ["neutral"] * 20 + ["angry"] * 20
+    truth = ["neutral"] * 8 + ["happy"] * 12 + ["angry"] * 19 + ["happy"]
+    probs = np.array([[0.95 if label == s else 0.025 for label in LABELS] for s in said])
+    known = pd.DataFrame(probs, columns=[f"prob_{label}" for label in LABELS])
+    known.insert(0, "name", [f"t{i:03d}" for i in range(40)])
+    known.insert(1, "split", "train")
+    known.insert(2, "label", truth)
+    return pd.concat([known, pool.assign(label="")], ignore_index=True)
+
+
+def test_min_class_precision_leaves_out_a_class_the_teacher_gets_wrong():
+    teacher = _with_track_record(_teacher(200))
+    estimates = class_precision_estimates(teacher, LABELS, 0.6)
+    assert estimates == {"neutral": 9 / 22, "angry": 20 / 22, "happy": 1 / 2}
+    cfg = SelectConfig(threshold=0.6, min_agreement=0.0, min_class_precision=0.8)
+    chosen = select(teacher, LABELS, cfg)
+    assert set(chosen["label"]) == {"angry"}
+    everyone = select(teacher, LABELS, SelectConfig(threshold=0.6, min_agreement=0.0))
+    assert set(chosen["name"]) == set(everyone.loc[everyone["label"] == "angry", "name"])
+    note = untrusted_note(teacher, LABELS, cfg)
+    assert "leaves out neutral 0.409, happy 0.500" in note and "angry" not in note

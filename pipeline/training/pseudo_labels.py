@@ -1,10 +1,12 @@
 """Choosing pseudo-labels for unlabeled clips: from the teacher, from an external annotator, or both.
 
 The teacher is the fold ensemble: a clip is a candidate when its fold-averaged probability reaches
-`threshold` and enough folds agree on the label; per-class caps or a class-balanced quota keep the
-majority class from flooding training; `max_count` bounds the total. External annotations come as
-`name,label` or as raw answers of a multimodal LLM (Emotion-LLaMA style), whose label is the last word
-of the answer when it is one of the labels (else `fallback`, or the clip is skipped).
+`threshold` and enough folds agree on the label; a class whose out-of-fold predictions on the labeled
+clips are too often wrong at that threshold gets none (`min_class_precision`); per-class caps or a
+class-balanced quota keep the majority class from flooding training; `max_count` bounds the total.
+External annotations come as `name,label` or as raw answers of a multimodal LLM (Emotion-LLaMA style),
+whose label is the last word of the answer when it is one of the labels (else `fallback`, or the clip
+is skipped).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class SelectConfig:
     pool_split: str = "unlabeled"
     threshold: float = 0.9
     min_agreement: float = 1.0  # share of folds that must agree with the ensemble's label
+    min_class_precision: float = 0.0  # classes whose estimated precision is below this get no clip
     per_class_cap: int = 0  # 0: no cap
     balanced: bool = False  # every class at most as many as the rarest selected class
     max_count: int = 0  # 0: no limit
@@ -44,6 +47,9 @@ def select_config(params: dict, labels: list[str]) -> SelectConfig:
         pool_split=pick(params, "selftrain.pool_split", str, default=d.pool_split),
         threshold=pick_range(params, "selftrain.threshold", float, 0.0, 1.0),
         min_agreement=pick_range(params, "selftrain.min_agreement", float, 0.0, 1.0, default=d.min_agreement),
+        min_class_precision=pick_range(
+            params, "selftrain.min_class_precision", float, 0.0, 1.0, default=d.min_class_precision
+        ),
         per_class_cap=pick_range(params, "selftrain.per_class_cap", int, 0, 10**9, default=0),
         balanced=pick(params, "selftrain.balanced", bool, default=False),
         max_count=pick_range(params, "selftrain.max_count", int, 0, 10**9, default=0),
@@ -106,6 +112,44 @@ def _limit_per_class(chosen: np.ndarray, pred: np.ndarray, conf: np.ndarray, cfg
     return np.sort(np.concatenate(kept)) if kept else chosen
 
 
+def class_precision_estimates(
+    predictions: pd.DataFrame, labels: list[str], threshold: float
+) -> dict[str, float]:
+    """Per class, how often the teacher is right when it says that class at `threshold` or above, judged on
+    the labeled training clips (whose probabilities are out-of-fold): (right + 1) / (said + 2), so a class
+    said only a few times is not trusted on those few alone."""
+    known = predictions[(predictions["split"] == "train") & (predictions["label"] != "")]
+    probs = known[[f"prob_{label}" for label in labels]].to_numpy(np.float32)
+    said = np.where(probs.max(axis=1) >= threshold, probs.argmax(axis=1), -1)
+    truth = np.array([labels.index(label) for label in known["label"]], np.int64)
+    return {
+        label: float(((said == c) & (truth == c)).sum() + 1) / float((said == c).sum() + 2)
+        for c, label in enumerate(labels)
+    }
+
+
+def trusted_classes(predictions: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> np.ndarray:
+    """Class ids that may receive pseudo-labels under selftrain.min_class_precision (all when it is 0)."""
+    if not cfg.min_class_precision:
+        return np.arange(len(labels))
+    estimates = class_precision_estimates(predictions, labels, cfg.threshold)
+    return np.array([c for c, label in enumerate(labels) if estimates[label] >= cfg.min_class_precision])
+
+
+def untrusted_note(predictions: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> str:
+    """Which classes selftrain.min_class_precision leaves out, with their estimates ("" if none)."""
+    if not cfg.min_class_precision:
+        return ""
+    estimates = class_precision_estimates(predictions, labels, cfg.threshold)
+    left_out = [f"{label} {v:.3f}" for label, v in estimates.items() if v < cfg.min_class_precision]
+    return (
+        f"selftrain.min_class_precision = {cfg.min_class_precision} leaves out {', '.join(left_out)} "
+        f"(estimated precision on the labeled clips at threshold {cfg.threshold})"
+        if left_out
+        else ""
+    )
+
+
 def select(
     predictions: pd.DataFrame, labels: list[str], cfg: SelectConfig, annotations: dict[str, str] | None = None
 ) -> pd.DataFrame:
@@ -130,6 +174,7 @@ def select(
         else np.ones(len(pool))
     )
     ok = (conf >= cfg.threshold) & (agreement >= cfg.min_agreement)
+    ok &= np.isin(pred, trusted_classes(predictions, labels, cfg))
     source = "teacher"
     if cfg.annotator_mode == "agree":
         voted = np.array([(annotations or {}).get(n, "") for n in pool["name"]])

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.training.config import TrainConfig
-from pipeline.training.pseudo_labels import SelectConfig, precision, precision_per_class, select
+from pipeline.training.pseudo_labels import (
+    SelectConfig,
+    class_precision_estimates,
+    precision,
+    precision_per_class,
+    select,
+    untrusted_note,
+)
 from pipeline.training.run import LabeledSet, prediction_table, split_waf, train
 from pipeline.training.views import View
 
@@ -27,6 +34,8 @@ class RoundReport:
     per_class: dict[str, int]
     precision: float | None
     precision_per_class: dict[str, float | None] = field(default_factory=dict)
+    # the teacher's out-of-fold precision per class at the threshold (what min_class_precision checks)
+    estimated_precision_per_class: dict[str, float] = field(default_factory=dict)
     waf: dict[str, float] = field(default_factory=dict)
     note: str = ""
 
@@ -76,9 +85,13 @@ def run_rounds(
             {label: int(counts.get(label, 0)) for label in labels},
             precision(selected, truth),
             precision_per_class(selected, truth, labels),
+            class_precision_estimates(teacher, labels, cfg.threshold),
         )
+        notes = [untrusted_note(teacher, labels, cfg)] + (
+            [empty_note(teacher, labels, cfg)] if selected.empty else []
+        )
+        report.note = "; ".join(n for n in notes if n)
         if selected.empty:
-            report.note = empty_note(teacher, labels, cfg)
             log.warning("round %d: %s", number, report.note)
         mixed, rows = with_pseudo_labels(data, selected, labels, cfg.pseudo_weight)
         # The table keeps the human labels only: pseudo-labels stay out of its `label` column.
