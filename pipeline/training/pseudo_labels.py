@@ -128,25 +128,22 @@ def class_precision_estimates(
     }
 
 
-def trusted_classes(predictions: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> np.ndarray:
-    """Class ids that may receive pseudo-labels under selftrain.min_class_precision (all when it is 0)."""
+def untrusted_classes(predictions: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> dict[str, float]:
+    """The classes selftrain.min_class_precision leaves out, with their estimates (none when it is 0)."""
     if not cfg.min_class_precision:
-        return np.arange(len(labels))
+        return {}
     estimates = class_precision_estimates(predictions, labels, cfg.threshold)
-    return np.array([c for c, label in enumerate(labels) if estimates[label] >= cfg.min_class_precision])
+    return {label: v for label, v in estimates.items() if v < cfg.min_class_precision}
 
 
 def untrusted_note(predictions: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> str:
-    """Which classes selftrain.min_class_precision leaves out, with their estimates ("" if none)."""
-    if not cfg.min_class_precision:
+    left_out = untrusted_classes(predictions, labels, cfg)
+    if not left_out:
         return ""
-    estimates = class_precision_estimates(predictions, labels, cfg.threshold)
-    left_out = [f"{label} {v:.3f}" for label, v in estimates.items() if v < cfg.min_class_precision]
     return (
-        f"selftrain.min_class_precision = {cfg.min_class_precision} leaves out {', '.join(left_out)} "
+        f"selftrain.min_class_precision = {cfg.min_class_precision} leaves out "
+        f"{', '.join(f'{label} {v:.3f}' for label, v in left_out.items())} "
         f"(estimated precision on the labeled clips at threshold {cfg.threshold})"
-        if left_out
-        else ""
     )
 
 
@@ -174,7 +171,7 @@ def select(
         else np.ones(len(pool))
     )
     ok = (conf >= cfg.threshold) & (agreement >= cfg.min_agreement)
-    ok &= np.isin(pred, trusted_classes(predictions, labels, cfg))
+    ok &= ~np.isin(pred, [labels.index(label) for label in untrusted_classes(predictions, labels, cfg)])
     source = "teacher"
     if cfg.annotator_mode == "agree":
         voted = np.array([(annotations or {}).get(n, "") for n in pool["name"]])
