@@ -11,7 +11,7 @@ from pipeline.features.video import FramePreprocessor, VideoEmbedder
 from pipeline.params import ParamError
 
 
-@pytest.mark.parametrize("spec", ["random:hubert-tiny", "random:wavlm-tiny"])
+@pytest.mark.parametrize("spec", ["random:hubert-tiny", "random:hubert-small", "random:wavlm-tiny"])
 def test_audio_padded_batch_equals_each_clip_alone(spec):
     loaded = load_model(spec, device="cpu", dtype="float32")
     embedder = AudioEmbedder(
@@ -21,7 +21,8 @@ def test_audio_padded_batch_equals_each_clip_alone(spec):
     waves = [rng.normal(0, 0.1, n).astype(np.float32) for n in (16_000, 4_000, 37_000, 1_600)]
     batch = embedder.embed(waves)
     alone = np.concatenate([embedder.embed([w]) for w in waves])
-    assert batch.shape == (4, 5, 64)
+    config = loaded.model.config
+    assert batch.shape == (4, config.num_hidden_layers + 1, config.hidden_size)
     np.testing.assert_allclose(batch, alone, atol=1e-3)
     naive = embedder.embed([np.pad(waves[1], (0, 12_000))])
     assert np.abs(naive - alone[1]).max() > 1e-2  # averaging padded frames in would differ
