@@ -48,7 +48,7 @@ NOISE_CHALLENGERS = [  # the issue's NOISE comparison: conv_attention, or attent
     if change["model"] == "conv_attention"
     or (change["model"] == "attention" and change.get("modality_dropout", 0) > 0)
 ]
-WAFS = [f"{track}_waf" for track in TRACK_SPLITS]
+WAFS = {track: f"{track}_waf" for track in TRACK_SPLITS}  # JSON key of each track's WAF
 
 
 def main() -> None:
@@ -74,7 +74,7 @@ def main() -> None:
             row = {
                 "seed": seed,
                 "variant": name,
-                **{f"{track}_waf": split_waf(table, split) for track, split in TRACK_SPLITS.items()},
+                **{WAFS[track]: split_waf(table, split) for track, split in TRACK_SPLITS.items()},
                 "seconds": round(time.perf_counter() - started, 1),
             }
             rows.append(row)
@@ -87,7 +87,9 @@ def main() -> None:
     for seed, verdict in zip(seeds, verdicts, strict=True):
         print(f"seed {seed}: " + ", ".join(f"{k} {v}" for k, v in verdict.items()))
     means = {
-        name: {t: round(float(np.mean([r[t] for r in rows if r["variant"] == name])), 4) for t in WAFS}
+        name: {
+            t: round(float(np.mean([r[t] for r in rows if r["variant"] == name])), 4) for t in WAFS.values()
+        }
         for name, _, _ in runs
     }
     if len(seeds) > 1:
