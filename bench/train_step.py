@@ -1,0 +1,124 @@
+"""Where one training step's time goes: ours against the per-sample DataLoader reference of bench/train.py.
+
+One fold's 4,000 training rows of bench/train.py's synthetic data (1024 + 768 + 4096 features),
+`attention`, batch 32, mean milliseconds per step after warm-up, at 1 and 2 torch threads:
+  ours         index-sliced batch (gather), forward, backward, fused AdamW, each timed
+  products     the three modality encoders' first Linear layers alone (forward + weight gradient):
+               the matrix work no training loop can avoid
+  reference    a DataLoader batch of per-sample items, forward, backward, plain AdamW
+The 2x target needs ours <= reference / 2; `floor` = products + AdamW is what ours cannot shed.
+
+Usage: python bench/train_step.py [--steps 500] [--out bench/results/train_step.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from train import CLASSES, PerSample, synthetic_views
+
+from pipeline.training.config import TrainConfig
+from pipeline.training.fit import build_model, to_tensors
+
+BATCH, ROWS, WARMUP = 32, 4000, 100
+
+
+def ours_ms(views, y: np.ndarray, steps: int) -> dict[str, float]:
+    torch.manual_seed(0)
+    model = build_model(views, CLASSES, TrainConfig(model="attention"))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, fused=True)
+    x, present = to_tensors(views, np.arange(ROWS))
+    targets = torch.from_numpy(y[:ROWS])
+    order = torch.randperm(ROWS, generator=torch.Generator().manual_seed(0))
+    spent = dict.fromkeys(("gather", "forward", "backward", "adamw"), 0.0)
+    for step in range(WARMUP + steps):
+        index = order[(step * BATCH) % (ROWS - BATCH) :][:BATCH]
+        t0 = time.perf_counter()
+        batch = {k: v[index] for k, v in x.items()}
+        t1 = time.perf_counter()
+        loss = nn.functional.cross_entropy(model(batch, present[index]), targets[index])
+        t2 = time.perf_counter()
+        optimizer.zero_grad()
+        loss.backward()
+        t3 = time.perf_counter()
+        optimizer.step()
+        t4 = time.perf_counter()
+        if step >= WARMUP:
+            for key, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                spent[key] += seconds
+    return {k: 1000 * v / steps for k, v in spent.items()}
+
+
+def products_ms(views, steps: int) -> float:
+    hidden = TrainConfig().hidden_dim
+    layers = [nn.Linear(v.x.shape[1], hidden) for v in views]
+    batches = [torch.from_numpy(v.x[:BATCH]) for v in views]
+    upstream = torch.ones(BATCH, hidden)  # stands for the gradient that reaches the layer's output
+    for step in range(WARMUP + steps):
+        if step == WARMUP:
+            started = time.perf_counter()
+        for layer, batch in zip(layers, batches, strict=True):
+            layer.zero_grad()
+            layer(batch).backward(upstream)
+    return 1000 * (time.perf_counter() - started) / steps
+
+
+def reference_ms(views, y: np.ndarray, steps: int) -> float:
+    torch.manual_seed(0)
+    model = build_model(views, CLASSES, TrainConfig(model="attention"))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    loader = DataLoader(PerSample(views, y, np.arange(ROWS)), batch_size=BATCH, shuffle=True)
+    batches = itertools.chain.from_iterable(itertools.repeat(loader))
+    for step, (inputs, present, targets) in enumerate(itertools.islice(batches, WARMUP + steps)):
+        if step == WARMUP:
+            started = time.perf_counter()
+        loss = nn.functional.cross_entropy(model(inputs, present), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return 1000 * (time.perf_counter() - started) / steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/train_step.json"))
+    args = parser.parse_args()
+    views, y = synthetic_views(ROWS + 1000)
+    results = {}
+    print("threads  gather  forward  backward  adamw   ours  products  floor  reference  ratio")
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        ours = ours_ms(views, y, args.steps)
+        row = {
+            **ours,
+            "ours": sum(ours.values()),
+            "products": products_ms(views, args.steps),
+            "reference": reference_ms(views, y, args.steps),
+        }
+        row["floor"] = row["products"] + row["adamw"]
+        row["ratio"] = row["reference"] / row["ours"]
+        results[threads] = {k: round(v, 3) for k, v in row.items()}
+        print(
+            f"{threads:7d}  {row['gather']:6.2f}  {row['forward']:7.2f}  {row['backward']:8.2f}  "
+            f"{row['adamw']:5.2f}  {row['ours']:5.2f}  {row['products']:8.2f}  {row['floor']:5.2f}  "
+            f"{row['reference']:9.2f}  {row['ratio']:4.2f}x",
+            flush=True,
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"steps": args.steps, "ms_per_step_by_threads": results}, indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
