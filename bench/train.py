@@ -58,20 +58,30 @@ class PerSample(Dataset):
         return inputs, torch.tensor([bool(v.ok[row]) for v in self.views]), int(self.y[row])
 
 
-def reference_fold(views, y, train, val, cfg: TrainConfig, seed: int) -> int:
+def reference_setup(views, y, train, cfg: TrainConfig, seed: int):
+    """The baseline toolkit's way: the model, plain AdamW and a per-sample DataLoader over `train`."""
     torch.manual_seed(seed)
     model = build_model(views, CLASSES, cfg)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    loader = DataLoader(PerSample(views, y, train), batch_size=cfg.batch_size, shuffle=True)
+    return model, optimizer, DataLoader(PerSample(views, y, train), batch_size=cfg.batch_size, shuffle=True)
+
+
+def reference_step(model, optimizer, batch) -> None:
+    inputs, present, targets = batch
+    loss = torch.nn.functional.cross_entropy(model(inputs, present), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def reference_fold(views, y, train, val, cfg: TrainConfig, seed: int) -> int:
+    model, optimizer, loader = reference_setup(views, y, train, cfg, seed)
     x_val, p_val = to_tensors(views, val)
     best, best_epoch = -1.0, 0
     for epoch in range(cfg.max_epochs):
         model.train()
-        for inputs, present, targets in loader:
-            loss = torch.nn.functional.cross_entropy(model(inputs, present), targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        for batch in loader:
+            reference_step(model, optimizer, batch)
         score = waf(y[val], predict_logits(model, x_val, p_val).argmax(axis=1))
         if score > best:
             best, best_epoch = score, epoch

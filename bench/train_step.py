@@ -22,21 +22,21 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
-from train import CLASSES, PerSample, synthetic_views
+from train import CLASSES, reference_setup, reference_step, synthetic_views
 
 from pipeline.training.config import TrainConfig
 from pipeline.training.fit import build_model, to_tensors
 
 BATCH, ROWS, WARMUP = 32, 4000, 100
+CFG = TrainConfig(model="attention", batch_size=BATCH)
 
 
 def ours_ms(views, y: np.ndarray, steps: int) -> dict[str, float]:
     torch.manual_seed(0)
-    model = build_model(views, CLASSES, TrainConfig(model="attention"))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, fused=True)
+    model = build_model(views, CLASSES, CFG)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=CFG.lr, weight_decay=CFG.weight_decay, fused=True)
     x, present = to_tensors(views, np.arange(ROWS))
-    targets = torch.from_numpy(y[:ROWS])
+    targets, weights = torch.from_numpy(y[:ROWS]), torch.ones(ROWS)  # fit_fold weighs every row's loss
     order = torch.randperm(ROWS, generator=torch.Generator().manual_seed(0))
     spent = dict.fromkeys(("gather", "forward", "backward", "adamw"), 0.0)
     for step in range(WARMUP + steps):
@@ -44,7 +44,8 @@ def ours_ms(views, y: np.ndarray, steps: int) -> dict[str, float]:
         t0 = time.perf_counter()
         batch = {k: v[index] for k, v in x.items()}
         t1 = time.perf_counter()
-        loss = nn.functional.cross_entropy(model(batch, present[index]), targets[index])
+        losses = nn.functional.cross_entropy(model(batch, present[index]), targets[index], reduction="none")
+        loss = (losses * weights[index]).mean()
         t2 = time.perf_counter()
         optimizer.zero_grad()
         loss.backward()
@@ -58,10 +59,9 @@ def ours_ms(views, y: np.ndarray, steps: int) -> dict[str, float]:
 
 
 def products_ms(views, steps: int) -> float:
-    hidden = TrainConfig().hidden_dim
-    layers = [nn.Linear(v.x.shape[1], hidden) for v in views]
+    layers = [nn.Linear(v.x.shape[1], CFG.hidden_dim) for v in views]
     batches = [torch.from_numpy(v.x[:BATCH]) for v in views]
-    upstream = torch.ones(BATCH, hidden)  # stands for the gradient that reaches the layer's output
+    upstream = torch.ones(BATCH, CFG.hidden_dim)  # stands for the gradient that reaches the layer's output
     for step in range(WARMUP + steps):
         if step == WARMUP:
             started = time.perf_counter()
@@ -72,18 +72,12 @@ def products_ms(views, steps: int) -> float:
 
 
 def reference_ms(views, y: np.ndarray, steps: int) -> float:
-    torch.manual_seed(0)
-    model = build_model(views, CLASSES, TrainConfig(model="attention"))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
-    loader = DataLoader(PerSample(views, y, np.arange(ROWS)), batch_size=BATCH, shuffle=True)
+    model, optimizer, loader = reference_setup(views, y, np.arange(ROWS), CFG, seed=0)
     batches = itertools.chain.from_iterable(itertools.repeat(loader))
-    for step, (inputs, present, targets) in enumerate(itertools.islice(batches, WARMUP + steps)):
+    for step, batch in enumerate(itertools.islice(batches, WARMUP + steps)):
         if step == WARMUP:
             started = time.perf_counter()
-        loss = nn.functional.cross_entropy(model(inputs, present), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        reference_step(model, optimizer, batch)
     return 1000 * (time.perf_counter() - started) / steps
 
 
