@@ -15,6 +15,7 @@ import pytest
 import soundfile as sf
 import yaml
 
+from pipeline.corpus.manifest import read_manifest, write_manifest
 from pipeline.media.write import write_clip
 from tests.conftest import NOT_UTF8, frames, manifest_row, tone, write_test_manifest
 
@@ -134,9 +135,8 @@ def _digests(store: Path) -> dict[str, str]:
 
 
 def test_a_full_disk_stops_with_a_clear_error_and_keeps_the_finished_store(zoo, tmp_path):
-    rows = pd.read_csv(zoo, dtype=str, keep_default_na=False, encoding="latin-1")
-    manifest = zoo.with_name("short_clips.csv")  # the zoo without its 10-minute clip, extracted three times
-    rows[rows["name"] != "long_10min"].to_csv(manifest, index=False, encoding="latin-1")
+    rows = read_manifest(zoo).rows  # the zoo without its 10-minute clip, as it is extracted three times
+    manifest = write_manifest(rows[rows["name"] != "long_10min"], zoo.with_name("short_clips.csv"))
     store = tmp_path / "audio"
     assert _extract("audio", _params(tmp_path / "params.yaml"), manifest, store).returncode == 0
     before = _digests(store)
