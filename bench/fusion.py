@@ -6,7 +6,9 @@ Every variant is trained with the same CV protocol on data/features and scored o
 With --seeds, every variant is trained once per train.seed (folds, initialisation, dropout draws) and
 the summary says per seed whether the issue's two comparisons hold: the best fusion variant against
 the best single modality on SEMI, and conv_attention or a modality-dropout variant against attention
-without dropout on NOISE. The 300-clip test split makes one seed's margin of a few points noise.
+without dropout on NOISE. Single-modality rows use the train.* params as they are (noise_augment
+included, as the `ablation` stage does); each fusion variant sets its own model, dropout and
+noise_augment. On a small test split one seed's margin of a few points is noise: use several seeds.
 
 Usage: python bench/fusion.py [--seeds 0,1,2,3,4] [--out bench/results/fusion.json]
 """
@@ -28,19 +30,20 @@ from pipeline.training.config import modalities, train_config
 from pipeline.training.run import labeled_set, prediction_table, split_waf, train
 from pipeline.training.views import views_from_params
 
+CLEAN = {"noise_augment": False}  # every variant says whether it trains on the corrupted copies
 VARIANTS = {
-    "attention, no dropout": {"model": "attention", "modality_dropout": 0.0},
-    "attention + modality dropout": {"model": "attention", "modality_dropout": 0.3},
-    "conv_attention + modality dropout": {"model": "conv_attention", "modality_dropout": 0.3},
+    "attention, no dropout": {"model": "attention", "modality_dropout": 0.0, **CLEAN},
+    "attention + modality dropout": {"model": "attention", "modality_dropout": 0.3, **CLEAN},
+    "conv_attention + modality dropout": {"model": "conv_attention", "modality_dropout": 0.3, **CLEAN},
     "attention + noise augmentation": {"model": "attention", "modality_dropout": 0.0, "noise_augment": True},
     "conv_attention + dropout + noise augmentation": {
         "model": "conv_attention",
         "modality_dropout": 0.3,
         "noise_augment": True,
     },
-    "mlp + modality dropout": {"model": "mlp", "modality_dropout": 0.3},
-    "lightgbm": {"model": "lightgbm"},
-    "lightgbm_stack": {"model": "lightgbm_stack"},
+    "mlp + modality dropout": {"model": "mlp", "modality_dropout": 0.3, **CLEAN},
+    "lightgbm": {"model": "lightgbm", **CLEAN},
+    "lightgbm_stack": {"model": "lightgbm_stack", **CLEAN},
 }
 NOISE_CHALLENGERS = [  # the issue's NOISE comparison: conv_attention, or attention with modality dropout
     name
