@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields, replace
+from functools import cache
 
 import numpy as np
 
@@ -66,51 +67,61 @@ def _segments_distance(xx: np.ndarray, yy: np.ndarray, points: np.ndarray) -> np
     return np.sqrt(dx**2 + dy**2).min(axis=-1)
 
 
-def _near_polyline(xx: np.ndarray, yy: np.ndarray, points: np.ndarray, reach: float) -> np.ndarray:
-    """Pixels within `reach` of the polyline. Distances are computed only inside its bounding box grown by
-    `reach` (every other pixel is farther), which is most of the time of drawing a clip otherwise."""
-    lo = np.floor(points.min(axis=0) - reach - 1).astype(int)
-    hi = np.ceil(points.max(axis=0) + reach + 2).astype(int)
-    (x0, y0), (x1, y1) = np.maximum(lo, 0), np.minimum(hi, xx.shape[::-1])
-    mask = np.zeros(xx.shape, bool)
-    if x0 < x1 and y0 < y1:
-        box = (slice(y0, y1), slice(x0, x1))
-        mask[box] = _segments_distance(xx[box], yy[box], points) <= reach
-    return mask
+def _window(shape: tuple[int, int], lo: np.ndarray, hi: np.ndarray) -> tuple[slice, slice]:
+    """Rows and columns of the (x, y) box [lo, hi] grown by a pixel, inside the image: a shape drawn there
+    leaves every other pixel alone, so only the box need be measured, which is most of drawing's time."""
+    x0, y0 = np.maximum(np.floor(lo).astype(int) - 1, 0)
+    x1, y1 = np.minimum(np.ceil(hi).astype(int) + 2, shape[::-1])
+    return slice(y0, y1), slice(x0, x1)
 
 
-def _paint(image: np.ndarray, mask: np.ndarray, color: np.ndarray) -> None:
-    image[mask] = color
+def _near_polyline(
+    image: np.ndarray, xx: np.ndarray, yy: np.ndarray, points: np.ndarray, reach: float, color: np.ndarray
+) -> None:
+    """Paint the pixels within `reach` of the polyline."""
+    box = _window(xx.shape, points.min(axis=0) - reach, points.max(axis=0) + reach)
+    image[box][_segments_distance(xx[box], yy[box], points) <= reach] = color
+
+
+def _ellipse(
+    image: np.ndarray, xx: np.ndarray, yy: np.ndarray, centre: tuple, axes: tuple, color: np.ndarray
+) -> None:
+    """Paint the axis-aligned ellipse; `centre` and `axes` are (x, y) pairs."""
+    (ex, ey), (ax, ay) = centre, axes
+    box = _window(xx.shape, np.array([ex - ax, ey - ay]), np.array([ex + ax, ey + ay]))
+    image[box][((xx[box] - ex) / ax) ** 2 + ((yy[box] - ey) / ay) ** 2 <= 1] = color
+
+
+@cache
+def _pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates (y, x), shared read-only by every frame of that size."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    yy.flags.writeable = xx.flags.writeable = False
+    return yy, xx
 
 
 def draw_face(look: Look, expression: Expression, size: int) -> np.ndarray:
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    yy, xx = _pixel_grid(size)
     r, cx, cy = look.radius, look.cx, look.cy
     image = np.empty((size, size, 3), np.float32)
     image[:] = look.background
-    _paint(
-        image,
-        ((xx - cx) / (0.85 * r)) ** 2 + ((yy - cy) / r) ** 2 <= 1,
-        look.skin + np.array(expression.flush),
-    )
+    _ellipse(image, xx, yy, (cx, cy), (0.85 * r, r), look.skin + np.array(expression.flush))
     line = max(1.0, r * 0.1)
     for side in (-1, 1):
         ex, ey = cx + side * 0.38 * r, cy - 0.2 * r
         eye_h = 0.1 * r * expression.eye_open
-        _paint(image, ((xx - ex) / (0.16 * r)) ** 2 + ((yy - ey) / max(eye_h, 0.5)) ** 2 <= 1, look.ink)
+        _ellipse(image, xx, yy, (ex, ey), (0.16 * r, max(eye_h, 0.5)), look.ink)
         brow_y = ey - 0.25 * r - 0.15 * r * expression.brow_raise
         inner = np.array([cx + side * 0.15 * r, brow_y + 0.12 * r * expression.brow_tilt])
         outer = np.array([cx + side * 0.6 * r, brow_y - 0.04 * r * expression.brow_tilt])
-        _paint(image, _near_polyline(xx, yy, np.stack([inner, outer]), line), look.ink)
+        _near_polyline(image, xx, yy, np.stack([inner, outer]), line, look.ink)
     mouth_y, half = cy + 0.45 * r, 0.35 * r
     mx = np.linspace(-half, half, 9)
     curve = -expression.smile * 0.25 * r * (mx / half) ** 2
-    mouth = np.stack([cx + mx, mouth_y + curve], axis=1)
-    _paint(image, _near_polyline(xx, yy, mouth, line), look.ink)
+    _near_polyline(image, xx, yy, np.stack([cx + mx, mouth_y + curve], axis=1), line, look.ink)
     if expression.mouth_open > 0.05:
         open_h = 0.22 * r * expression.mouth_open
-        oval = ((xx - cx) / (0.22 * r)) ** 2 + ((yy - mouth_y - 0.5 * open_h) / open_h) ** 2 <= 1
-        _paint(image, oval, look.ink * 0.5)
+        _ellipse(image, xx, yy, (cx, mouth_y + 0.5 * open_h), (0.22 * r, open_h), look.ink * 0.5)
     image *= look.light[..., None]
     return np.clip(image, 0, 255).astype(np.uint8)
 
@@ -118,7 +129,8 @@ def draw_face(look: Look, expression: Expression, size: int) -> np.ndarray:
 def blend(emotion: str, intensity: float) -> Expression:
     """Interpolate between neutral and the emotion's full expression."""
     cue, base = EXPRESSION[emotion], EXPRESSION["neutral"]
-    shape = [b + intensity * (c - b) for b, c in zip(astuple(base)[:5], astuple(cue)[:5], strict=True)]
+    names = [f.name for f in fields(Expression)][:5]
+    shape = [getattr(base, n) + intensity * (getattr(cue, n) - getattr(base, n)) for n in names]
     return Expression(*shape, tuple(intensity * f for f in cue.flush))
 
 
@@ -131,14 +143,6 @@ def draw_clip(
     for i in range(n_frames):
         ramp = intensity * min(1.0, 0.3 + 1.4 * i / max(n_frames - 1, 1))
         jitter = rng.normal(0, 0.6, 2)
-        moved = Look(
-            look.cx + jitter[0],
-            look.cy + jitter[1],
-            look.radius,
-            look.skin,
-            look.ink,
-            look.background,
-            look.light,
-        )
+        moved = replace(look, cx=look.cx + jitter[0], cy=look.cy + jitter[1])
         frames.append(draw_face(moved, blend(emotion, ramp), size))
     return np.stack(frames)
