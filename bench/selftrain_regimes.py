@@ -2,14 +2,17 @@
 
 Runs on a project whose corpus and feature stores are already built (so sizes and corpus knobs are
 chosen once, by its params.yaml, and each setting here costs training only). The labeled set is a
-stratified, seeded subsample of the `train` split (the rest of `train` is left out entirely; all of
-it when --labeled is at least its size); the teacher is cross-validated on it, then the real
+stratified, seeded subsample of the `train` split (the rest of `train` is left out entirely, and so
+are their `train_noise` copies, whose source is then in no fold; all of it when --labeled is at least
+its size); the teacher is cross-validated on it, then the real
 selection and self-training rounds (pipeline.training.pseudo_labels.select,
 pipeline.training.selftrain.run_rounds) run per setting.
 Precision is measured against the pool's true labels (data/corpus/clean/unlabeled_truth.csv), overall
 and per class.
 
-Usage (the figures in BENCHMARKS.md "Self-training"):
+Usage on the default demo (BENCHMARKS.md "Self-training", last block): after `make demo`,
+  .venv/bin/python bench/selftrain_regimes.py --project . --labeled 120 --seeds 0,1,2,3,4,5,6 '{}'
+The earlier blocks' figures, on a larger scratch project:
   git clone . /tmp/big && ln -s "$PWD/.venv" /tmp/big/.venv
   # in /tmp/big/params.yaml: demo.unlabeled 3000, demo.test 1000, demo.text_misleading 0.05
   (cd /tmp/big && PATH=$PWD/.venv/bin:$PATH dvc repro extract@audio extract@video extract@text)
