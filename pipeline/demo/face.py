@@ -7,6 +7,8 @@ from functools import cache
 
 import numpy as np
 
+from pipeline.demo import toward
+
 
 @dataclass(frozen=True)
 class Expression:
@@ -26,6 +28,8 @@ EXPRESSION = {
     "worried": Expression(-0.35, 0.1, -0.9, 0.35, 1.1, (-10.0, -20.0, 0.0)),
     "surprise": Expression(0.0, 1.0, 0.0, 0.9, 1.6),
 }
+
+SHAPE = [f.name for f in fields(Expression) if f.name != "flush"]  # the fields blended one by one
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,7 @@ def draw_face(look: Look, expression: Expression, size: int) -> np.ndarray:
 def blend(emotion: str, intensity: float) -> Expression:
     """Interpolate between neutral and the emotion's full expression."""
     cue, base = EXPRESSION[emotion], EXPRESSION["neutral"]
-    names = [f.name for f in fields(Expression)][:5]
-    shape = [getattr(base, n) + intensity * (getattr(cue, n) - getattr(base, n)) for n in names]
+    shape = [toward(base, cue, name, intensity) for name in SHAPE]
     return Expression(*shape, tuple(intensity * f for f in cue.flush))
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+
+from pipeline.demo import toward
 
 
 @dataclass(frozen=True)
@@ -39,11 +42,7 @@ def synth_voice(
     emotion: str, seconds: float, rng: np.random.Generator, intensity: float = 1.0, sample_rate: int = 16_000
 ) -> np.ndarray:
     """`intensity` in 0..1 blends the emotion's prosody with neutral, so cues vary in strength."""
-    cue, base = PROSODY[emotion], PROSODY["neutral"]
-
-    def mix(field: str) -> float:
-        return getattr(base, field) + intensity * (getattr(cue, field) - getattr(base, field))
-
+    mix = partial(toward, PROSODY["neutral"], PROSODY[emotion], intensity=intensity)
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     speaker_f0 = rng.uniform(110, 160)
     drift = np.cumsum(rng.normal(0, 0.002, t.size))
