@@ -14,8 +14,9 @@ from pipeline.parallel import process_map
 from pipeline.params import ParamError
 from pipeline.training.boosting import fit_lightgbm, fit_stacker
 from pipeline.training.config import TrainConfig
-from pipeline.training.fit import FoldJob, FoldOutput, fit_fold
-from pipeline.training.views import View, standardize
+from pipeline.training.fit import FoldJob, FoldOutput, build_model, fit_folds
+from pipeline.training.stacking import stackable
+from pipeline.training.views import View, row_mask, standardize
 
 log = logging.getLogger(__name__)
 FITTERS = {"lightgbm": fit_lightgbm, "lightgbm_stack": fit_stacker}
@@ -55,14 +56,25 @@ def folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray
     return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
-def run_fold(job: FoldJob) -> FoldOutput:
-    """One fold, standardised on its own training rows (in a worker process when folds run in parallel)."""
-    if job.threads:
-        torch.set_num_threads(job.threads)
-    fit_mask = np.zeros(len(job.y), bool)
-    fit_mask[job.train] = True
-    fitter = FITTERS.get(job.cfg.model, fit_fold)
-    return fitter(standardize(job.views, fit_mask), job)
+def run_group(jobs: list[FoldJob]) -> list[FoldOutput]:
+    """Folds trained together, in a worker process when groups train in parallel."""
+    if jobs[0].threads:
+        torch.set_num_threads(jobs[0].threads)
+    fitter = FITTERS.get(jobs[0].cfg.model)
+    if fitter is None:
+        return fit_folds(jobs[0].views, jobs)
+    return [fitter(standardize(job.views, row_mask(len(job.y), job.train)), job) for job in jobs]
+
+
+def fold_groups(sizes: list[int], workers: int) -> list[list[int]]:
+    """Fold indices dealt round-robin to `workers`, each worker's share split by training-set size
+    (a stack trains folds of one size)."""
+    groups = []
+    for worker in range(workers):
+        dealt = range(worker, len(sizes), workers)
+        for size in dict.fromkeys(sizes[k] for k in dealt):
+            groups.append([k for k in dealt if sizes[k] == size])
+    return groups
 
 
 def cross_validate(
@@ -82,8 +94,10 @@ def cross_validate(
     so validation scores stay on human labels. `augment` rows (corrupted copies) join the folds that
     train on their source clip.
 
-    With train.fold_workers > 1 the folds train in parallel processes, each with its share of the
-    CPU threads; every fold has its own seed, so results do not depend on the order they finish in.
+    Models with a stacked form (attention, mlp) train the folds of one training-set size side by side
+    as one model (pipeline.training.stacking). With train.fold_workers > 1 the folds are dealt to
+    parallel processes, each with its share of the CPU threads; every fold has its own seed and random
+    draws, so what it learns does not depend on the order they finish in or on which folds share a stack.
     """
     splits = folds(y[train_rows], cfg.folds, cfg.seed)
     extra = np.zeros(0, np.int64) if extra_rows is None else extra_rows
@@ -105,7 +119,18 @@ def cross_validate(
         )
         for k, (a, b) in enumerate(splits)
     ]
-    outputs = process_map(run_fold, jobs, workers, "folds", chunksize=1, unit="fold")
+    together = cfg.model not in FITTERS and stackable(build_model(views, classes, cfg))
+    groups = (
+        fold_groups([len(job.train) for job in jobs], workers)
+        if together
+        else [[k] for k in range(len(jobs))]
+    )
+    unit = "fold stack" if together else "fold"
+    trained = process_map(run_group, [[jobs[k] for k in g] for g in groups], workers, f"{unit}s", 1, unit)
+    outputs: list[FoldOutput] = [None] * len(jobs)
+    for group, outs in zip(groups, trained, strict=True):
+        for k, out in zip(group, outs, strict=True):
+            outputs[k] = out
     result = CVResult(
         np.zeros((len(train_rows), classes), np.float32), np.zeros((len(predict_rows), classes), np.float32)
     )

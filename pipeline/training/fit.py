@@ -1,7 +1,9 @@
-"""Train one torch fusion model on one fold: full-batch tensors, AdamW, early stopping by validation WAF.
+"""Train torch fusion models on CV folds: in-memory tensors, AdamW, early stopping by validation WAF.
 
-The whole fold lives in tensors and mini-batches are index slices, with no per-sample DataLoader
-work: on small feature vectors that overhead dominates (see bench/train.py).
+All rows live in tensors and mini-batches are index slices standardised per fold, with no per-sample
+DataLoader work; folds of a model with a stacked form train side by side as one model
+(pipeline.training.stacking). On small feature vectors both matter more than the products do (see
+bench/train.py and bench/train_step.py).
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torch.func import functional_call
+from tqdm import tqdm
 
 from pipeline.tracks.metrics import waf
 from pipeline.training.config import TrainConfig
 from pipeline.training.models.fusion import TORCH_MODELS, InputShape
 from pipeline.training.models.parts import drop_modalities
-from pipeline.training.views import View
+from pipeline.training.stacking import fold_state, keep_folds, stack, stackable
+from pipeline.training.views import View, row_mask, scaling
 
 
 @dataclass
@@ -91,38 +96,174 @@ def _class_weights(y: np.ndarray, classes: int) -> torch.Tensor:
     return torch.from_numpy(counts.sum() / (classes * np.maximum(counts, 1)))
 
 
-def fit_fold(views: list[View], job: FoldJob) -> FoldOutput:
-    """Train on `views` (the job's views, standardised for this fold)."""
-    y, weights, train, val, predict = job.y, job.weights, job.train, job.val, job.predict
-    classes, cfg, seed = job.classes, job.cfg, job.seed
-    torch.manual_seed(seed)
-    generator = torch.Generator().manual_seed(seed)
-    model = build_model(views, classes, cfg)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-    loss_fn = nn.CrossEntropyLoss(
-        weight=_class_weights(y[train], classes) if cfg.class_weights else None, reduction="none"
+class FoldInputs:
+    """All rows' features as tensors (no copies), standardised per fold as batches are taken: each fold
+    has its own training-row statistics, and one copy of the data serves every fold."""
+
+    def __init__(self, views: list[View], jobs: list[FoldJob]):
+        self.x = {v.name: torch.from_numpy(v.x) for v in views}
+        self.steps = {v.name: torch.from_numpy(v.steps_mask) for v in views if v.is_sequence}
+        self.present = torch.from_numpy(np.stack([v.ok for v in views], axis=1))
+        self.mean, self.std = {}, {}
+        for view in views:
+            fitted = [scaling(view, row_mask(len(view.x), job.train)) for job in jobs]
+            self.mean[view.name] = torch.from_numpy(np.stack([m for m, _ in fitted]))
+            self.std[view.name] = torch.from_numpy(np.stack([s for _, s in fitted]))
+        self.reused: dict[tuple[str, int], torch.Tensor] = {}
+
+    def batch(self, rows: torch.Tensor, folds: torch.Tensor, reuse: bool = False) -> dict[str, torch.Tensor]:
+        """Rows of the given folds, one equal share each and in fold order, standardised by their fold.
+
+        `reuse` writes into the same memory at every call of a size (training steps, where the previous
+        batch is no longer needed): fresh multi-megabyte tensors at every step cost more than the copy."""
+        out = {}
+        for name, x in self.x.items():
+            if reuse and (name, len(rows)) not in self.reused:
+                self.reused[name, len(rows)] = x.new_empty((len(rows), *x.shape[1:]))
+            part = torch.index_select(x, 0, rows, out=self.reused[name, len(rows)]) if reuse else x[rows]
+            stats = (len(folds), *[1] * (part.ndim - 1), part.shape[-1])
+            mean, std = self.mean[name][folds].reshape(stats), self.std[name][folds].reshape(stats)
+            out[name] = part.reshape(len(folds), -1, *part.shape[1:]).sub_(mean).div_(std).reshape(part.shape)
+            if name in self.steps:
+                out[f"{name}_steps"] = self.steps[name][rows]
+        return out
+
+    @torch.inference_mode()
+    def logits(
+        self, model: nn.Module, state: dict, fold: int, rows: np.ndarray, batch: int = 4096
+    ) -> np.ndarray:
+        """Fold `fold`'s predictions for `rows` from `model` run with `state`; (0, classes) if no rows."""
+        model.eval()
+        folds, index = torch.tensor([fold]), torch.from_numpy(rows)
+        chunks = [
+            functional_call(model, state, (self.batch(part, folds), self.present[part]))
+            for part in (index[s : s + batch] for s in range(0, max(len(rows), 1), batch))
+        ]
+        return torch.cat(chunks).numpy()
+
+
+def fit_folds(views: list[View], jobs: list[FoldJob]) -> list[FoldOutput]:
+    """Train the jobs' folds in one stack (see pipeline.training.stacking): the same views, labels and
+    settings, and training sets of one size. A model without a stacked form trains one fold at a time."""
+    if len({len(job.train) for job in jobs}) > 1:
+        raise ValueError("folds stacked together need training sets of one size")
+    models, generators = [], []
+    for job in jobs:
+        torch.manual_seed(job.seed)
+        generators.append(torch.Generator().manual_seed(job.seed))
+        models.append(build_model(views, job.classes, job.cfg))
+    if not stackable(models[0]):
+        if len(jobs) > 1:
+            raise ValueError(f"{jobs[0].cfg.model} has no stacked form: train its folds one at a time")
+        return _train(models[0], models, generators, FoldInputs(views, jobs), jobs)
+    return _train(stack(models, generators), models, generators, FoldInputs(views, jobs), jobs)
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """Labels, row weights and each fold's class weights, as the loss wants them."""
+
+    y: torch.Tensor
+    weights: torch.Tensor
+    class_weights: torch.Tensor | None  # (folds, classes)
+
+    @classmethod
+    def of(cls, jobs: list[FoldJob]) -> _Targets:
+        job = jobs[0]
+        per_fold = torch.stack([_class_weights(job.y[j.train], job.classes) for j in jobs])
+        return cls(
+            torch.from_numpy(job.y),
+            torch.from_numpy(job.weights.astype(np.float32)),
+            per_fold if job.cfg.class_weights else None,
+        )
+
+    def loss(self, logits: torch.Tensor, rows: torch.Tensor, folds: torch.Tensor) -> torch.Tensor:
+        """Each fold's weighted mean loss over its share of the rows, summed: a fold's weights get
+        exactly the gradient of its own loss."""
+        losses = nn.functional.cross_entropy(logits, self.y[rows], reduction="none")
+        if self.class_weights is not None:
+            losses = (
+                losses * self.class_weights[folds.repeat_interleave(len(rows) // len(folds)), self.y[rows]]
+            )
+        return (losses * self.weights[rows]).reshape(len(folds), -1).mean(dim=1).sum()
+
+
+def _epoch(
+    net: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: FoldInputs,
+    targets: _Targets,
+    train: list[torch.Tensor],
+    generators: list[torch.Generator],
+    active: list[int],
+    cfg: TrainConfig,
+) -> None:
+    """One pass over the `active` folds' training rows, each fold in its own shuffled order."""
+    net.train()
+    orders = [train[f][torch.randperm(len(train[f]), generator=generators[f])] for f in active]
+    folds = torch.tensor(active)
+    for start in range(0, len(orders[0]), cfg.batch_size):
+        parts = [order[start : start + cfg.batch_size] for order in orders]
+        present = [
+            drop_modalities(data.present[p], cfg.modality_dropout, generators[f])
+            for p, f in zip(parts, active, strict=True)
+        ]
+        rows = torch.cat(parts)
+        loss = targets.loss(net(data.batch(rows, folds, reuse=True), torch.cat(present)), rows, folds)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def _train(
+    net: nn.Module,
+    models: list[nn.Module],
+    generators: list[torch.Generator],
+    data: FoldInputs,
+    jobs: list[FoldJob],
+) -> list[FoldOutput]:
+    """AdamW on every fold still training; a fold leaves the stack when its validation WAF has not
+    improved for `patience` epochs, keeping its best epoch's weights."""
+    cfg = jobs[0].cfg
+    stacked = net is not models[0]
+    optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    targets, train = _Targets.of(jobs), [torch.from_numpy(j.train) for j in jobs]
+    active, best = list(range(len(jobs))), [(-1.0, 0, {})] * len(jobs)
+    bar = tqdm(
+        total=cfg.max_epochs,
+        desc="epochs" if len(jobs) == 1 else f"epochs ({len(jobs)} folds)",
+        unit="epoch",
+        leave=False,
     )
-    x_train, p_train = to_tensors(views, train)
-    y_train, w_train = torch.from_numpy(y[train]), torch.from_numpy(weights[train].astype(np.float32))
-    x_val, p_val = to_tensors(views, val)
-    best = (-1.0, 0, None)
     for epoch in range(cfg.max_epochs):
-        model.train()
-        order = torch.randperm(len(train), generator=generator)
-        for start in range(0, len(order), cfg.batch_size):
-            index = order[start : start + cfg.batch_size]
-            present = drop_modalities(p_train[index], cfg.modality_dropout, generator)
-            loss = (loss_fn(model(_slice(x_train, index), present), y_train[index]) * w_train[index]).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        score = waf(y[val], predict_logits(model, x_val, p_val).argmax(axis=1))
-        if score > best[0]:
-            best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
-        elif epoch - best[1] >= cfg.patience:
+        _epoch(net, optimizer, data, targets, train, generators, active, cfg)
+        bar.update()
+        stopped = []
+        for position, f in enumerate(active):
+            state = fold_state(net, position) if stacked else net.state_dict()
+            score = waf(jobs[f].y[jobs[f].val], data.logits(models[f], state, f, jobs[f].val).argmax(axis=1))
+            if score > best[f][0]:
+                best[f] = (
+                    score,
+                    epoch,
+                    {k: v.detach().clone(memory_format=torch.contiguous_format) for k, v in state.items()},
+                )
+            elif epoch - best[f][1] >= cfg.patience:
+                stopped.append(position)
+        if len(stopped) == len(active):
             break
-    model.load_state_dict(best[2])
-    x_pred, p_pred = to_tensors(views, predict)
-    return FoldOutput(
-        predict_logits(model, x_val, p_val), predict_logits(model, x_pred, p_pred), best[1], best[0], best[2]
-    )
+        if stopped:
+            keep = [p for p in range(len(active)) if p not in stopped]
+            keep_folds(net, optimizer, keep)
+            active = [active[p] for p in keep]
+    bar.close()
+    return [
+        FoldOutput(
+            data.logits(models[f], state, f, j.val),
+            data.logits(models[f], state, f, j.predict),
+            epoch,
+            score,
+            state,
+        )
+        for f, (j, (score, epoch, state)) in enumerate(zip(jobs, best, strict=True))
+    ]

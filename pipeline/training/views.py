@@ -81,16 +81,28 @@ def views_from_params(params: dict, features: Path, modalities: list[str], names
     )
 
 
+def row_mask(n: int, rows: np.ndarray) -> np.ndarray:
+    mask = np.zeros(n, bool)
+    mask[rows] = True
+    return mask
+
+
+def scaling(view: View, train_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and std (+1e-6) over the training rows that have the modality (0 and 1 if none)."""
+    fit = train_rows & view.ok
+    values = view.x[fit]
+    if view.is_sequence:
+        values = values[view.steps_mask[fit]]
+    if not len(values):
+        return np.zeros(view.x.shape[-1], np.float32), np.ones(view.x.shape[-1], np.float32)
+    return values.mean(axis=0), values.std(axis=0) + 1e-6
+
+
 def standardize(views: list[View], train_rows: np.ndarray) -> list[View]:
     """Zero mean, unit variance per feature, from training rows that have the modality."""
     out = []
     for view in views:
-        fit = train_rows & view.ok
-        values = view.x[fit]
-        if view.is_sequence:
-            values = values[view.steps_mask[fit]]
-        mean = values.mean(axis=0) if len(values) else 0.0
-        std = values.std(axis=0) + 1e-6 if len(values) else 1.0
+        mean, std = scaling(view, train_rows)
         out.append(
             View(
                 view.name,
