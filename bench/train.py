@@ -2,9 +2,10 @@
 
 Both loops train the same model with the same protocol (batch 32, AdamW, 100 epochs max, early
 stopping on validation WAF with the same patience, the same seeds), in one run:
-  ours       pipeline.training.cv.cross_validate: fold tensors in memory, index-sliced mini-batches,
-             fused AdamW, folds in parallel processes (train.fold_workers = 2)
-  ours, 1    the same with the folds one after another in this process (train.fold_workers = 1)
+  ours       pipeline.training.cv.cross_validate with the default train.fold_workers = 1: the five
+             folds in one stack (pipeline.training.stacking: batched products, one fused AdamW step
+             for all folds), features in memory, index-sliced mini-batches standardised per fold
+  ours, 2    the same with train.fold_workers = 2: folds dealt to two processes (a stack of 3, one of 2)
   reference  the baseline toolkit's way: a per-sample Dataset behind a DataLoader (default collate),
              plain AdamW, folds one after another
 Targets: ours under 2 minutes, and at least 2x faster than the reference.
@@ -113,7 +114,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/train.json"))
     args = parser.parse_args()
     views, y = synthetic_views(args.n)
-    cfg = TrainConfig(model="attention", folds=5, max_epochs=100, patience=10, batch_size=32, fold_workers=2)
+    cfg = TrainConfig(model="attention", folds=5, max_epochs=100, patience=10, batch_size=32)
+    torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))])  # the first optimizer imports torch._dynamo
+    # (~1.2 s, once per process): paid here, so neither loop's time includes it
     rows = np.arange(args.n)
     started = time.perf_counter()
     result = cross_validate(views, y, np.ones(args.n, np.float32), rows, np.arange(0), CLASSES, cfg)
@@ -125,21 +128,20 @@ def main() -> None:
     )
     started = time.perf_counter()
     cross_validate(
-        views, y, np.ones(args.n, np.float32), rows, np.arange(0), CLASSES, replace(cfg, fold_workers=1)
+        views, y, np.ones(args.n, np.float32), rows, np.arange(0), CLASSES, replace(cfg, fold_workers=2)
     )
-    sequential = time.perf_counter() - started
-    print(f"ours, folds in sequence: {sequential:6.1f} s", flush=True)
+    processes = time.perf_counter() - started
+    print(f"ours, 2 fold processes: {processes:6.1f} s", flush=True)
     started = time.perf_counter()
-    reference_epochs = reference_cv(views, y, replace(cfg, fold_workers=1))
+    reference_epochs = reference_cv(views, y, cfg)
     reference = time.perf_counter() - started
     print(f"reference: {reference:6.1f} s  best epochs {reference_epochs}", flush=True)
     ours_epochs, reference_epochs_run = epochs_run(result.best_epochs, cfg), epochs_run(reference_epochs, cfg)
-    per_epoch = (reference / reference_epochs_run) / (sequential / ours_epochs)
+    per_epoch = (reference / reference_epochs_run) / (ours / ours_epochs)
     print(
-        f"ours is {reference / ours:.2f}x faster ({reference / sequential:.2f}x with folds in sequence); "
+        f"ours is {reference / ours:.2f}x faster ({reference / processes:.2f}x with 2 fold processes); "
         f"{args.n} clips x {sum(DIMS.values())} features, 5 folds, {torch.get_num_threads()} threads\n"
-        f"epochs trained: ours {ours_epochs}, reference {reference_epochs_run}; per epoch, folds in "
-        f"sequence: {per_epoch:.2f}x"
+        f"epochs trained: ours {ours_epochs}, reference {reference_epochs_run}; per epoch: {per_epoch:.2f}x"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
@@ -148,16 +150,16 @@ def main() -> None:
                 "n": args.n,
                 "features": DIMS,
                 "ours_seconds": round(ours, 1),
-                "ours_sequential_seconds": round(sequential, 1),
+                "ours_2_processes_seconds": round(processes, 1),
                 "reference_seconds": round(reference, 1),
                 "speedup": round(reference / ours, 2),
-                "speedup_sequential": round(reference / sequential, 2),
+                "speedup_2_processes": round(reference / processes, 2),
                 "ours_best_epochs": result.best_epochs,
                 "reference_best_epochs": reference_epochs,
                 "ours_fold_waf": result.fold_waf,
                 "ours_epochs_run": ours_epochs,
                 "reference_epochs_run": reference_epochs_run,
-                "speedup_per_epoch_sequential": round(per_epoch, 2),
+                "speedup_per_epoch": round(per_epoch, 2),
             },
             indent=2,
         )
