@@ -26,7 +26,7 @@ from torch import nn
 from train import CLASSES, reference_setup, reference_step, synthetic_views
 
 from pipeline.training.config import TrainConfig
-from pipeline.training.fit import FoldInputs, FoldJob, build_model
+from pipeline.training.fit import FoldInputs, FoldJob, seeded_models
 from pipeline.training.stacking import stack
 
 BATCH, ROWS, FOLDS, WARMUP = 32, 4000, 5, 100
@@ -50,12 +50,7 @@ def stacked(views, y: np.ndarray) -> tuple[nn.Module, FoldInputs]:
         )
         for k in range(FOLDS)
     ]
-    generators, models = [], []
-    for job in jobs:
-        torch.manual_seed(job.seed)
-        generators.append(torch.Generator().manual_seed(job.seed))
-        models.append(build_model(views, CLASSES, CFG))
-    return stack(models, generators), FoldInputs(views, jobs)
+    return stack(*seeded_models(views, jobs)), FoldInputs(views, jobs)
 
 
 def ours_ms(views, y: np.ndarray, steps: int) -> dict[str, float]:

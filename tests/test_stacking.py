@@ -10,7 +10,7 @@ import torch
 
 from pipeline.training.config import TrainConfig
 from pipeline.training.cv import cross_validate, fold_groups, folds
-from pipeline.training.fit import FoldInputs, FoldJob, build_model, fit_folds, to_tensors
+from pipeline.training.fit import FoldInputs, FoldJob, build_model, fit_folds, seeded_models, to_tensors
 from pipeline.training.stacking import fold_state, stack, stackable
 from pipeline.training.views import View, row_mask, standardize
 
@@ -62,11 +62,7 @@ def test_a_fold_learns_the_same_whether_stacked_or_alone(views_and_labels, model
 def test_a_folds_weights_in_its_own_model_give_its_share_of_the_stacks_output(views_and_labels):
     views, y = views_and_labels
     cfg = TrainConfig(model="attention", hidden_dim=16)
-    generators = [torch.Generator().manual_seed(k) for k in range(3)]
-    models = []
-    for k in range(3):
-        torch.manual_seed(k)
-        models.append(build_model(views, CLASSES, cfg))
+    models, generators = seeded_models(views, _jobs(views, y, cfg)[:3])
     net = stack(models, generators).eval()
     rows = np.arange(30)
     inputs, present = to_tensors(views, np.tile(rows, 3))
@@ -78,9 +74,8 @@ def test_a_folds_weights_in_its_own_model_give_its_share_of_the_stacks_output(vi
             assert state.keys() == plain.state_dict().keys()
             plain.load_state_dict(state)
             alone = plain(*to_tensors(views, rows))
-            torch.testing.assert_close(
-                alone, model.eval()(*to_tensors(views, rows))
-            )  # weights start as built
+            built = model.eval()(*to_tensors(views, rows))
+            torch.testing.assert_close(alone, built)  # the stack starts from each fold's own weights
             torch.testing.assert_close(together[k], alone, rtol=1e-5, atol=1e-6)
 
 

@@ -142,16 +142,22 @@ class FoldInputs:
         return torch.cat(chunks).numpy()
 
 
-def fit_folds(views: list[View], jobs: list[FoldJob]) -> list[FoldOutput]:
-    """Train the jobs' folds in one stack (see pipeline.training.stacking): the same views, labels and
-    settings, and training sets of one size. A model without a stacked form trains one fold at a time."""
-    if len({len(job.train) for job in jobs}) > 1:
-        raise ValueError("folds stacked together need training sets of one size")
+def seeded_models(views: list[View], jobs: list[FoldJob]) -> tuple[list[nn.Module], list[torch.Generator]]:
+    """Each fold's model, initialised from its own seed, and the generator its shuffles and masks use."""
     models, generators = [], []
     for job in jobs:
         torch.manual_seed(job.seed)
         generators.append(torch.Generator().manual_seed(job.seed))
         models.append(build_model(views, job.classes, job.cfg))
+    return models, generators
+
+
+def fit_folds(views: list[View], jobs: list[FoldJob]) -> list[FoldOutput]:
+    """Train the jobs' folds in one stack (see pipeline.training.stacking): the same views, labels and
+    settings, and training sets of one size. A model without a stacked form trains one fold at a time."""
+    if len({len(job.train) for job in jobs}) > 1:
+        raise ValueError("folds stacked together need training sets of one size")
+    models, generators = seeded_models(views, jobs)
     if not stackable(models[0]):
         if len(jobs) > 1:
             raise ValueError(f"{jobs[0].cfg.model} has no stacked form: train its folds one at a time")
