@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from pipeline.params import ParamError, load_params
@@ -56,11 +57,21 @@ def test_shipped_params_have_no_problems(shipped):
             "corrupt.augment_split must differ from corrupt.source_split ('test')",
         ),
         (lambda p: p["train"].update(noise_augment="yes"), "train.noise_augment must be bool"),
+        (
+            lambda p: p["train"].update(device="gpu"),
+            "train.device must be auto, cpu, cuda or cuda:N, got 'gpu'",
+        ),
     ],
 )
 def test_each_problem_names_the_key_and_what_is_allowed(shipped, edit, expected):
     found = problems(edited(shipped, edit))
     assert any(expected in p for p in found), found
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="asks for a GPU where there is none")
+def test_training_on_a_gpu_that_is_not_there_stops_up_front(shipped):
+    found = problems(edited(shipped, lambda p: p["train"].update(device="cuda")))
+    assert "train.device is cuda but torch sees no CUDA GPU here (use auto or cpu)" in found
 
 
 def test_all_problems_are_reported_at_once(shipped, tmp_path):

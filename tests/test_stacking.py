@@ -89,7 +89,7 @@ def test_only_models_built_from_linear_layers_stack(views_and_labels):
 def test_batches_are_standardised_exactly_as_the_fold_views(views_and_labels):
     views, y = views_and_labels
     jobs = _jobs(views, y, TrainConfig())
-    data = FoldInputs(views, jobs)
+    data = FoldInputs(views, jobs, torch.device("cpu"))
     rows = torch.from_numpy(np.concatenate([np.arange(0, 40), np.arange(50, 90)]))
     batch = data.batch(rows, torch.tensor([1, 3]), reuse=True)
     for position, k in enumerate((1, 3)):

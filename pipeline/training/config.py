@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+import torch
 
 from pipeline.params import invalid, pick, pick_choice, pick_range
 
@@ -29,6 +32,7 @@ class TrainConfig:
     lgbm_learning_rate: float = 0.05
     lgbm_leaves: int = 15
     fold_workers: int = 1  # folds trained in parallel processes
+    device: str = "auto"  # auto: cuda when torch sees a GPU, else cpu
 
 
 def train_config(params: dict) -> TrainConfig:
@@ -58,7 +62,24 @@ def train_config(params: dict) -> TrainConfig:
         ),
         lgbm_leaves=pick_range(params, "train.lgbm_leaves", int, 2, 4096, default=d.lgbm_leaves),
         fold_workers=pick_range(params, "train.fold_workers", int, 1, 64, default=d.fold_workers),
+        device=_device(params, d.device),
     )
+
+
+def _device(params: dict, default: str) -> str:
+    device = pick(params, "train.device", str, default=default)
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device):
+        return invalid(f"train.device must be auto, cpu, cuda or cuda:N, got {device!r}", default)
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        return invalid(f"train.device is {device} but torch sees no CUDA GPU here (use auto or cpu)", default)
+    return device
+
+
+def training_device(cfg: TrainConfig) -> torch.device:
+    """The device train.device names; auto is the GPU when torch sees one."""
+    if cfg.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(cfg.device)
 
 
 def modalities(params: dict) -> list[str]:

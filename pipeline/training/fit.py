@@ -17,7 +17,7 @@ from torch.func import functional_call
 from tqdm import tqdm
 
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig
+from pipeline.training.config import TrainConfig, training_device
 from pipeline.training.models.fusion import TORCH_MODELS, InputShape
 from pipeline.training.models.parts import drop_modalities
 from pipeline.training.stacking import fold_state, keep_folds, stack, stackable
@@ -68,27 +68,9 @@ def to_tensors(views: list[View], rows: np.ndarray) -> tuple[dict[str, torch.Ten
     return inputs, present
 
 
-def _slice(inputs: dict[str, torch.Tensor], index: torch.Tensor) -> dict[str, torch.Tensor]:
-    return {k: v[index] for k, v in inputs.items()}
-
-
 def build_model(views: list[View], classes: int, cfg: TrainConfig) -> nn.Module:
     extra = {"heads": cfg.heads} if cfg.model == "conv_attention" else {}
     return TORCH_MODELS[cfg.model](input_shapes(views), classes, cfg.hidden_dim, cfg.dropout, **extra)
-
-
-@torch.inference_mode()
-def predict_logits(
-    model: nn.Module, inputs: dict[str, torch.Tensor], present: torch.Tensor, batch: int = 4096
-) -> np.ndarray:
-    """Logits in batches; an empty row set still gives a (0, classes) array."""
-    model.eval()
-    index = torch.arange(len(present))
-    chunks = [
-        model(_slice(inputs, index[s : s + batch]), present[s : s + batch])
-        for s in range(0, max(len(present), 1), batch)
-    ]
-    return torch.cat(chunks).numpy()
 
 
 def _class_weights(y: np.ndarray, classes: int) -> torch.Tensor:
@@ -100,15 +82,16 @@ class FoldInputs:
     """All rows' features as tensors (no copies), standardised per fold as batches are taken: each fold
     has its own training-row statistics, and one copy of the data serves every fold."""
 
-    def __init__(self, views: list[View], jobs: list[FoldJob]):
-        self.x = {v.name: torch.from_numpy(v.x) for v in views}
-        self.steps = {v.name: torch.from_numpy(v.steps_mask) for v in views if v.is_sequence}
-        self.present = torch.from_numpy(np.stack([v.ok for v in views], axis=1))
+    def __init__(self, views: list[View], jobs: list[FoldJob], device: torch.device):
+        self.device = device
+        self.x = {v.name: torch.from_numpy(v.x).to(device) for v in views}
+        self.steps = {v.name: torch.from_numpy(v.steps_mask).to(device) for v in views if v.is_sequence}
+        self.present = torch.from_numpy(np.stack([v.ok for v in views], axis=1)).to(device)
         self.mean, self.std = {}, {}
         for view in views:
             fitted = [scaling(view, row_mask(len(view.x), job.train)) for job in jobs]
-            self.mean[view.name] = torch.from_numpy(np.stack([m for m, _ in fitted]))
-            self.std[view.name] = torch.from_numpy(np.stack([s for _, s in fitted]))
+            self.mean[view.name] = torch.from_numpy(np.stack([m for m, _ in fitted])).to(device)
+            self.std[view.name] = torch.from_numpy(np.stack([s for _, s in fitted])).to(device)
         self.reused: dict[tuple[str, int], torch.Tensor] = {}
 
     def batch(self, rows: torch.Tensor, folds: torch.Tensor, reuse: bool = False) -> dict[str, torch.Tensor]:
@@ -134,12 +117,12 @@ class FoldInputs:
     ) -> np.ndarray:
         """Fold `fold`'s predictions for `rows` from `model` run with `state`; (0, classes) if no rows."""
         model.eval()
-        folds, index = torch.tensor([fold]), torch.from_numpy(rows)
+        folds, index = torch.tensor([fold], device=self.device), torch.from_numpy(rows).to(self.device)
         chunks = [
             functional_call(model, state, (self.batch(part, folds), self.present[part]))
             for part in (index[s : s + batch] for s in range(0, max(len(rows), 1), batch))
         ]
-        return torch.cat(chunks).numpy()
+        return torch.cat(chunks).cpu().numpy()
 
 
 def seeded_models(views: list[View], jobs: list[FoldJob]) -> tuple[list[nn.Module], list[torch.Generator]]:
@@ -157,12 +140,13 @@ def fit_folds(views: list[View], jobs: list[FoldJob]) -> list[FoldOutput]:
     settings, and training sets of one size. A model without a stacked form trains one fold at a time."""
     if len({len(job.train) for job in jobs}) > 1:
         raise ValueError("folds stacked together need training sets of one size")
+    device = training_device(jobs[0].cfg)
     models, generators = seeded_models(views, jobs)
-    if not stackable(models[0]):
-        if len(jobs) > 1:
-            raise ValueError(f"{jobs[0].cfg.model} has no stacked form: train its folds one at a time")
-        return _train(models[0], models, generators, FoldInputs(views, jobs), jobs)
-    return _train(stack(models, generators), models, generators, FoldInputs(views, jobs), jobs)
+    if not stackable(models[0]) and len(jobs) > 1:
+        raise ValueError(f"{jobs[0].cfg.model} has no stacked form: train its folds one at a time")
+    net = stack(models, generators) if stackable(models[0]) else models[0]
+    models = [model.to(device) for model in models]
+    return _train(net.to(device), models, generators, FoldInputs(views, jobs, device), jobs)
 
 
 @dataclass(frozen=True)
@@ -174,12 +158,12 @@ class _Targets:
     class_weights: torch.Tensor | None  # (folds, classes)
 
     @classmethod
-    def of(cls, jobs: list[FoldJob]) -> _Targets:
+    def of(cls, jobs: list[FoldJob], device: torch.device) -> _Targets:
         job = jobs[0]
-        per_fold = torch.stack([_class_weights(job.y[j.train], job.classes) for j in jobs])
+        per_fold = torch.stack([_class_weights(job.y[j.train], job.classes) for j in jobs]).to(device)
         return cls(
-            torch.from_numpy(job.y),
-            torch.from_numpy(job.weights.astype(np.float32)),
+            torch.from_numpy(job.y).to(device),
+            torch.from_numpy(job.weights.astype(np.float32)).to(device),
             per_fold if job.cfg.class_weights else None,
         )
 
@@ -206,8 +190,10 @@ def _epoch(
 ) -> None:
     """One pass over the `active` folds' training rows, each fold in its own shuffled order."""
     net.train()
-    orders = [train[f][torch.randperm(len(train[f]), generator=generators[f])] for f in active]
-    folds = torch.tensor(active)
+    orders = [
+        train[f][torch.randperm(len(train[f]), generator=generators[f]).to(data.device)] for f in active
+    ]
+    folds = torch.tensor(active, device=data.device)
     for start in range(0, len(orders[0]), cfg.batch_size):
         parts = [order[start : start + cfg.batch_size] for order in orders]
         present = [
@@ -233,7 +219,7 @@ def _train(
     cfg = jobs[0].cfg
     stacked = net is not models[0]
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-    targets, train = _Targets.of(jobs), [torch.from_numpy(j.train) for j in jobs]
+    targets, train = _Targets.of(jobs, data.device), [torch.from_numpy(j.train).to(data.device) for j in jobs]
     active, best = list(range(len(jobs))), [(-1.0, 0, {})] * len(jobs)
     bar = tqdm(
         total=cfg.max_epochs,
@@ -269,7 +255,7 @@ def _train(
             data.logits(models[f], state, f, j.predict),
             epoch,
             score,
-            state,
+            {k: v.cpu() for k, v in state.items()},
         )
         for f, (j, (score, epoch, state)) in enumerate(zip(jobs, best, strict=True))
     ]

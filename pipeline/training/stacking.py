@@ -61,10 +61,10 @@ class FoldDropout(nn.Module):
         if not self.training or self.p == 0:
             return x
         rows = len(x) // len(self.generators)
-        noise = torch.empty_like(x)
+        noise = torch.empty(x.shape)  # drawn on the CPU, where the folds' generators live
         for f, generator in enumerate(self.generators):
             noise[f * rows : (f + 1) * rows].uniform_(generator=generator)
-        return x * noise.ge_(self.p).div_(1 - self.p)
+        return x * noise.ge_(self.p).div_(1 - self.p).to(x.device)
 
 
 STACKED = {nn.Linear: FoldLinear, LayerWeights: FoldLayerWeights}
@@ -105,7 +105,6 @@ def fold_state(stacked: nn.Module, f: int) -> dict[str, torch.Tensor]:
 def keep_folds(stacked: nn.Module, optimizer: torch.optim.Optimizer, keep: list[int]) -> None:
     """Drop the folds not in `keep` (positions in the stack) from the module and from the optimizer,
     which carries the kept folds' moments and step counts on."""
-    index = torch.tensor(keep)
     for module in stacked.modules():
         if isinstance(module, FoldDropout):
             module.generators = [module.generators[i] for i in keep]
@@ -114,6 +113,7 @@ def keep_folds(stacked: nn.Module, optimizer: torch.optim.Optimizer, keep: list[
         if not isinstance(module, (FoldLinear, FoldLayerWeights)):
             continue
         for key, old in list(module.named_parameters(recurse=False)):
+            index = torch.tensor(keep, device=old.device)
             new = nn.Parameter(old.detach()[index].clone())
             setattr(module, key, new)
             states[new] = {

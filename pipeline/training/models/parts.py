@@ -40,13 +40,15 @@ class ModalityEncoder(nn.Module):
 
 
 def drop_modalities(present: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
-    """Drop each present modality with probability p per sample, never all of a sample's modalities."""
+    """Drop each present modality with probability p per sample, never all of a sample's modalities.
+    The draws come from `generator`, a CPU generator whatever device `present` is on."""
     if p <= 0:
         return present
-    keep = present & (torch.rand(present.shape, generator=generator) >= p)
+    keep = present & (torch.rand(present.shape, generator=generator).to(present.device) >= p)
     emptied = present.any(dim=1) & ~keep.any(dim=1)
     if emptied.any():
         rows = emptied.nonzero().squeeze(1)
-        draw = torch.rand(len(rows), present.shape[1], generator=generator) * present[rows].float()
+        draw = torch.rand(len(rows), present.shape[1], generator=generator).to(present.device)
+        draw = draw * present[rows].float()
         keep[rows, draw.argmax(dim=1)] = True
     return keep
