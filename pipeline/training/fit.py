@@ -16,8 +16,9 @@ from torch import nn
 from torch.func import functional_call
 from tqdm import tqdm
 
+from pipeline.devices import named_device
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig, training_device
+from pipeline.training.config import TrainConfig
 from pipeline.training.models.fusion import TORCH_MODELS, InputShape
 from pipeline.training.models.parts import drop_modalities
 from pipeline.training.stacking import fold_state, keep_folds, stack, stackable
@@ -88,8 +89,9 @@ class FoldInputs:
         self.steps = {v.name: torch.from_numpy(v.steps_mask).to(device) for v in views if v.is_sequence}
         self.present = torch.from_numpy(np.stack([v.ok for v in views], axis=1)).to(device)
         self.mean, self.std = {}, {}
+        masks = [row_mask(len(self.present), job.train) for job in jobs]
         for view in views:
-            fitted = [scaling(view, row_mask(len(view.x), job.train)) for job in jobs]
+            fitted = [scaling(view, mask) for mask in masks]
             self.mean[view.name] = torch.from_numpy(np.stack([m for m, _ in fitted])).to(device)
             self.std[view.name] = torch.from_numpy(np.stack([s for _, s in fitted])).to(device)
         self.reused: dict[tuple[str, int], torch.Tensor] = {}
@@ -140,7 +142,7 @@ def fit_folds(views: list[View], jobs: list[FoldJob]) -> list[FoldOutput]:
     settings, and training sets of one size. A model without a stacked form trains one fold at a time."""
     if len({len(job.train) for job in jobs}) > 1:
         raise ValueError("folds stacked together need training sets of one size")
-    device = training_device(jobs[0].cfg)
+    device = named_device(jobs[0].cfg.device)
     models, generators = seeded_models(views, jobs)
     if not stackable(models[0]) and len(jobs) > 1:
         raise ValueError(f"{jobs[0].cfg.model} has no stacked form: train its folds one at a time")
