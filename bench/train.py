@@ -26,9 +26,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from pipeline.devices import named_device
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig
+from pipeline.training.config import TrainConfig, training_device
 from pipeline.training.cv import cross_validate, folds
 from pipeline.training.fit import build_model, to_tensors
 from pipeline.training.views import View, standardize
@@ -64,7 +63,7 @@ class PerSample(Dataset):
 def reference_setup(views, y, train, cfg: TrainConfig, seed: int):
     """The baseline toolkit's way: the model, plain AdamW and a per-sample DataLoader over `train`."""
     torch.manual_seed(seed)
-    model = build_model(views, CLASSES, cfg).to(named_device(cfg.device))
+    model = build_model(views, CLASSES, cfg).to(training_device(cfg))
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     return model, optimizer, DataLoader(PerSample(views, y, train), batch_size=cfg.batch_size, shuffle=True)
 
@@ -160,7 +159,7 @@ def main() -> None:
     per_epoch = (reference / reference_epochs_run) / (ours / ours_epochs)
     print(
         f"ours is {reference / ours:.2f}x faster ({reference / processes:.2f}x with 2 fold processes); "
-        f"{args.n} clips x {sum(DIMS.values())} features, 5 folds, {named_device(cfg.device)}, "
+        f"{args.n} clips x {sum(DIMS.values())} features, 5 folds, {training_device(cfg)}, "
         f"{torch.get_num_threads()} threads\n"
         f"epochs trained: ours {ours_epochs}, reference {reference_epochs_run}; per epoch: {per_epoch:.2f}x"
     )
@@ -169,7 +168,7 @@ def main() -> None:
         json.dumps(
             {
                 "n": args.n,
-                "device": str(named_device(cfg.device)),
+                "device": str(training_device(cfg)),
                 "features": DIMS,
                 "ours_seconds": round(ours, 1),
                 "ours_2_processes_seconds": round(processes, 1),

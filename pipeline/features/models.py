@@ -15,8 +15,6 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoModel
 
-from pipeline.devices import named_device
-
 log = logging.getLogger(__name__)
 
 CONFIGS = Path(__file__).parent / "configs"
@@ -49,13 +47,14 @@ def minilm_folder() -> Path:
 
 def resolve_device(device: str, dtype: str) -> tuple[torch.device, torch.dtype]:
     """`auto` picks CUDA with bf16 (fp16 where bf16 is unsupported) when present, else CPU fp32."""
-    chosen = named_device(device)
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     if dtype == "auto":
-        if chosen.type == "cuda":
+        if device.startswith("cuda"):
             dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
         else:
             dtype = "float32"
-    return chosen, getattr(torch, dtype)
+    return torch.device(device), getattr(torch, dtype)
 
 
 def _model_class(config: Any, causal_lm: bool = False):

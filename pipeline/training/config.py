@@ -75,6 +75,13 @@ def _device(params: dict, default: str) -> str:
     return device
 
 
+def training_device(cfg: TrainConfig) -> torch.device:
+    """The device train.device names; auto is the GPU when torch sees one."""
+    if cfg.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(cfg.device)
+
+
 def modalities(params: dict) -> list[str]:
     chosen = pick(params, "modalities", list)
     allowed = ("audio", "video", "text")

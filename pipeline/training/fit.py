@@ -16,9 +16,8 @@ from torch import nn
 from torch.func import functional_call
 from tqdm import tqdm
 
-from pipeline.devices import named_device
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig
+from pipeline.training.config import TrainConfig, training_device
 from pipeline.training.models.fusion import TORCH_MODELS, InputShape
 from pipeline.training.models.parts import drop_modalities
 from pipeline.training.stacking import fold_state, keep_folds, stack, stackable
@@ -142,7 +141,7 @@ def fit_folds(views: list[View], jobs: list[FoldJob]) -> list[FoldOutput]:
     settings, and training sets of one size. A model without a stacked form trains one fold at a time."""
     if len({len(job.train) for job in jobs}) > 1:
         raise ValueError("folds stacked together need training sets of one size")
-    device = named_device(jobs[0].cfg.device)
+    device = training_device(jobs[0].cfg)
     models, generators = seeded_models(views, jobs)
     if not stackable(models[0]) and len(jobs) > 1:
         raise ValueError(f"{jobs[0].cfg.model} has no stacked form: train its folds one at a time")
