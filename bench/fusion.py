@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.corpus.manifest import read_manifest
+from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
 from pipeline.params import load_params, pick
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
@@ -64,7 +64,7 @@ def main() -> None:
     params = load_params()
     labels, base, mods = pick(params, "labels", list), train_config(params), modalities(params)
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else [base.seed]
-    data = labeled_set(read_manifest(pick(params, "dataset.manifest", str), labels), labels)
+    data = labeled_set(read_manifest(DERIVED_MANIFEST, labels, contained=False), labels)
     views = views_from_params(params, Path("data/features"), mods, data.names)
     runs = [(single(m, base.model), [v for v in views if v.name == m], {}) for m in mods]
     runs += [(name, views, change) for name, change in VARIANTS.items()]

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from pipeline.corpus.manifest import read_manifest
+from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
 from pipeline.params import labels_param, load_params
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
@@ -74,7 +74,7 @@ def main() -> None:
     base_select = select_config(params, labels)
     settings = [json.loads(s) for s in args.settings]
     configs = [replace(base_select, **setting) for setting in settings]  # bad keys stop before training
-    full = labeled_set(read_manifest(Path(params["dataset"]["manifest"]), labels), labels, base_train)
+    full = labeled_set(read_manifest(DERIVED_MANIFEST, labels, contained=False), labels, base_train)
     views = views_from_params(params, Path("data/features"), mods, full.names)
     truth = read_truth(base_select.truth)
     rows = []

@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
+from pipeline.tracks.metrics import shown
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
 from pipeline.training.run import ablation, labeled_set
@@ -20,7 +21,7 @@ def main() -> None:
     manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     params = load_params()
     labels, cfg, mods = labels_param(params), train_config(params), modalities(params)
-    data = labeled_set(read_manifest(manifest_path, labels), labels, cfg)
+    data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     results = ablation(
         data,
         {m: features / m for m in mods},
@@ -32,7 +33,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"model": cfg.model, "waf": results}, indent=2))
     for subset, scores in results.items():
-        print(f"{subset:18} " + "  ".join(f"{track} WAF {value:.4f}" for track, value in scores.items()))
+        print(f"{subset:18} " + "  ".join(f"{track} WAF {shown(value)}" for track, value in scores.items()))
 
 
 if __name__ == "__main__":

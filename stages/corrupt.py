@@ -1,7 +1,8 @@
-"""DVC stage `corrupt`: build the test_noise split (MER-NOISE recipe), optional noisy training copies,
-and the combined manifest.
+"""DVC stage `corrupt`: from the source corpus (`dataset.manifest`, read, never written), build the
+test_noise split (MER-NOISE recipe), optional noisy training copies, and the derived manifest every
+later stage reads.
 
-Usage: corrupt.py SOURCE_MANIFEST NOISE_DIR OUT_DIR OUT_MANIFEST
+Usage: corrupt.py SOURCE_MANIFEST OUT_DIR OUT_MANIFEST
 """
 
 import sys
@@ -10,26 +11,33 @@ from pathlib import Path
 from pipeline.corpus.manifest import read_manifest, warn_missing_media
 from pipeline.corpus.noise_split import build_noise_split, noise_targets
 from pipeline.media.corrupt import corrupt_config
-from pipeline.params import labels_param, load_params
+from pipeline.params import ParamError, labels_param, load_params
 from pipeline.stage import run_stage
 
 
 def main() -> None:
-    source, noise_dir, out_dir, out_manifest = map(Path, sys.argv[1:5])
+    source, out_dir, out_manifest = map(Path, sys.argv[1:4])
+    if source.resolve() == out_manifest.resolve():
+        raise ParamError(
+            f"dataset.manifest is {source}, the derived manifest this stage writes: point it at your "
+            "corpus's own manifest (for example one written by `mer corpus import-csv`)"
+        )
     params = load_params()
     cfg = corrupt_config(params)
     manifest = read_manifest(source, labels_param(params))
     warn_missing_media(manifest)
+    targets = noise_targets(cfg.source_split, cfg.augment_split)
     done = build_noise_split(
         manifest,
-        noise_dir,
+        Path(cfg.noise_dir) if cfg.noise_dir else None,
         out_dir,
         out_manifest,
         cfg,
-        noise_targets(cfg.source_split, cfg.augment_split),
+        targets,
         workers=cfg.workers,
     )
-    print(f"{len(done)} noisy clips in {out_dir}; manifest: {out_manifest}")
+    made = ", ".join(f"{split} -> {target}" for split, target in targets.items()) or "no noisy copies"
+    print(f"{len(done)} noisy clips in {out_dir} ({made}); derived manifest: {out_manifest}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""DVC stage `demo`: generate the offline demo corpus into the folder given on the command line."""
+"""DVC stage `demo`: generate the offline demo corpus, only while `dataset.manifest` names its manifest.
+
+Usage: demo.py SOURCE_MANIFEST OUT_DIR
+With any other source the stage writes just a note in OUT_DIR (DVC needs the output), so a user's
+corpus never waits for, nor is mixed with, the demo.
+"""
 
 import sys
 from pathlib import Path
@@ -7,9 +12,19 @@ from pipeline.demo.corpus import demo_config, make_demo_corpus
 from pipeline.params import load_params
 from pipeline.stage import run_stage
 
+NOTE = "NOT_GENERATED.txt"
+
 
 def main() -> None:
-    out = Path(sys.argv[1])
+    source, out = Path(sys.argv[1]), Path(sys.argv[2])
+    if source.resolve() != (out / "manifest.csv").resolve():
+        out.mkdir(parents=True, exist_ok=True)
+        (out / NOTE).write_text(
+            f"dataset.manifest is {source}, so the demo corpus is not generated here.\n"
+            f"Set dataset.manifest: {out / 'manifest.csv'} to run the demo.\n"
+        )
+        print(f"demo corpus not generated: the source corpus is {source}")
+        return
     manifest = make_demo_corpus(demo_config(load_params()), out)
     print(f"demo corpus written: {manifest}")
 

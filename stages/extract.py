@@ -16,7 +16,7 @@ from pipeline.stage import run_stage
 def main() -> None:
     modality, manifest_path, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     cfg = extract_config(load_params(), modality)
-    manifest = read_manifest(manifest_path)
+    manifest = read_manifest(manifest_path, contained=False)
     warn_missing_media(manifest)
     result = extract(manifest, cfg, store)
     print(f"{modality}: {result.summary()} -> {store}")

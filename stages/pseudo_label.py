@@ -10,7 +10,13 @@ import pandas as pd
 
 from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
-from pipeline.training.pseudo_labels import annotations_for, select, select_config, untrusted_note
+from pipeline.training.pseudo_labels import (
+    annotations_for,
+    empty_note,
+    select,
+    select_config,
+    untrusted_note,
+)
 
 
 def main() -> None:
@@ -24,7 +30,9 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     selected.to_csv(out, index=False, float_format="%.6f", lineterminator="\n")
     counts = selected["label"].value_counts().to_dict()
-    note = untrusted_note(teacher, labels, cfg)
+    note = untrusted_note(teacher, labels, cfg) or (
+        empty_note(teacher, labels, cfg) if selected.empty else ""
+    )
     print(
         f"{len(selected)} pseudo-label(s) from split {cfg.pool_split!r} {counts} -> {out}"
         + (f" ({note})" if note else "")

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
+from pipeline.tracks.metrics import shown, signed
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.config import modalities, train_config
 from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select, select_config
@@ -32,8 +33,8 @@ def precision_curve(teacher: pd.DataFrame, labels: list[str], cfg, truth: dict) 
     return pd.DataFrame(rows)
 
 
-def shown(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+def gain(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
 
 
 def per_class(report: RoundReport) -> str:
@@ -49,7 +50,7 @@ def main() -> None:
     cfg = select_config(params, labels)
     truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
-    data = labeled_set(read_manifest(manifest_path, labels), labels, train_cfg)
+    data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, train_cfg)
     views = views_from_params(params, features, mods, data.names)
     teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
     first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)
@@ -64,7 +65,7 @@ def main() -> None:
     metrics = {
         "supervised_waf": supervised,
         "student_waf": final,
-        "gain": {t: final[t] - supervised[t] for t in TRACK_SPLITS},
+        "gain": {t: gain(supervised[t], final[t]) for t in TRACK_SPLITS},
         "rounds": [asdict(r) for r in reports],
     }
     Path("data/metrics").mkdir(parents=True, exist_ok=True)
@@ -78,15 +79,16 @@ def main() -> None:
     precision_curve(teacher, labels, cfg, truth).to_csv(plots / "precision_threshold.csv", index=False)
     for r in reports:
         print(
-            f"round {r.round}: {r.selected} pseudo-labels, precision {shown(r.precision)}"
+            f"round {r.round}: {r.selected} pseudo-labels, precision "
+            + (shown(r.precision) if truth else "unknown (selftrain.truth is empty)")
             + (f" ({per_class(r)})" if r.precision is not None else "")
             + ", student WAF "
-            + ", ".join(f"{t} {v:.4f}" for t, v in r.waf.items())
+            + ", ".join(f"{t} {shown(v)}" for t, v in r.waf.items())
             + (f" ({r.note})" if r.note else "")
         )
     print(
         "self-training gain over the supervised model: "
-        + ", ".join(f"{t} {metrics['gain'][t]:+.4f}" for t in TRACK_SPLITS)
+        + ", ".join(f"{t} {signed(metrics['gain'][t])}" for t in TRACK_SPLITS)
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
+from pipeline.tracks.metrics import shown
 from pipeline.tracks.ov_score import ov_config, write_ov
 from pipeline.tracks.score import write_track
 
@@ -24,7 +25,7 @@ def main() -> None:
     notes = {"model": trained["model"], "encoders": trained["encoders"]}
     metrics_path = Path(f"data/metrics/{track}.json")
     if track == "ov":
-        rows = read_manifest(manifest, labels).rows
+        rows = read_manifest(manifest, labels, contained=False).rows
         m = write_ov(
             predictions,
             rows,
@@ -37,8 +38,9 @@ def main() -> None:
             notes,
         )
         print(
-            f"OV ({split}): accuracy {m['accuracy']:.4f}, recall {m['recall']:.4f}, avg {m['avg']:.4f}, "
-            f"n {m['n']} (predictor {m['predictor']}, grouper {m['grouper']})"
+            f"OV ({split}): accuracy {shown(m.get('accuracy'))}, recall {shown(m.get('recall'))}, "
+            f"avg {shown(m.get('avg'))}, n {m['n']} (predictor {m['predictor']}, grouper {m['grouper']})"
+            + (f"; {m['note']}" if "note" in m else "")
         )
         return
     m = write_track(
@@ -51,7 +53,10 @@ def main() -> None:
         Path(f"data/submission/{track}.csv"),
         notes,
     )
-    print(f"{track.upper()} ({split}): WAF {m['waf']:.4f}, accuracy {m['acc']:.4f}, n {m['n']}")
+    print(
+        f"{track.upper()} ({split}): WAF {shown(m.get('waf'))}, accuracy {shown(m.get('acc'))}, n {m['n']}"
+        + (f"; {m['note']}" if "note" in m else "")
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ def main() -> None:
     params = load_params()
     labels, cfg, mods = labels_param(params), train_config(params), modalities(params)
     specs = {m: view_spec(params, m) for m in mods}
-    data = labeled_set(read_manifest(manifest_path, labels), labels, cfg)
+    data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = load_views({m: features / m for m in mods}, specs, data.names)
     result = train(data, views, labels, cfg)
     write_outputs(out, data, views, labels, cfg, result)

@@ -61,5 +61,5 @@ def make_clip(tmp_path: Path):
 @pytest.fixture(scope="session")
 def tiny_demo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    make_demo_corpus(DemoConfig(seed=3, sizes=TINY_SIZES, workers=2, babble_files=2), out)
+    make_demo_corpus(DemoConfig(seed=3, sizes=TINY_SIZES, workers=2), out)
     return out

@@ -4,6 +4,7 @@ import sys
 import pytest
 
 from pipeline import __version__
+from tests.cli import mer
 
 COMMANDS = [
     [],
@@ -23,11 +24,8 @@ COMMANDS = [
     ["features", "merge"],
     ["ov-metric"],
     ["check"],
+    ["init"],
 ]
-
-
-def mer(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "mer")
@@ -37,8 +35,11 @@ def test_every_command_has_help(command):
     assert "Usage" in result.stdout
 
 
-def test_version():
-    assert mer("--version").stdout.strip() == f"mer-pipeline {__version__}"
+def test_version_from_the_console_entry_in_its_own_process():
+    ran = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", "--version"], capture_output=True, text=True
+    )
+    assert ran.stdout.strip() == f"mer-pipeline {__version__}"
 
 
 def test_check_reports_all_manifest_errors_and_exits_2(tmp_path):

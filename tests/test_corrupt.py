@@ -57,7 +57,8 @@ def test_noise_split_measured_snr_matches_drawn(tiny_demo: Path, tmp_path):
     out_manifest = tiny_demo.parent / f"{tmp_path.name}_all.csv"
     out_dir = tiny_demo.parent / f"{tmp_path.name}_noisy"
     targets = noise_targets("test", "train")
-    build_noise_split(manifest, tiny_demo / "noise", out_dir, out_manifest, CorruptConfig(seed=0), targets)
+    build_noise_split(manifest, None, out_dir, out_manifest, CorruptConfig(seed=0), targets)
+    assert len(list((out_dir / "babble").glob("*.wav"))) == 8  # built-in babble: no noise folder given
     combined = read_manifest(out_manifest, LABELS)
     noisy = combined.split("test_noise")
     assert len(noisy) == len(manifest.split("test"))

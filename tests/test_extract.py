@@ -189,15 +189,16 @@ def _digests(store: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_ten_sigkills_in_a_row_then_a_rerun_gives_an_identical_store(tmp_path):
+def test_sigkills_in_a_row_then_a_rerun_gives_an_identical_store(tmp_path):
     """Each run resumes the previous killed one, so kills land in fresh and in resuming runs alike; a
-    shard on disk is always a finished one, identical to the uninterrupted run's."""
+    shard on disk is always a finished one, identical to the uninterrupted run's. Four kills: the first
+    in a fresh run, three in resuming ones, spread over the shards (each kill costs a process start)."""
     manifest = _corpus(tmp_path, 48)
     params = _params(tmp_path / "params.yaml", 24)
     assert _mer_extract(params, manifest, tmp_path / "whole").wait() == 0
     expected = _digests(tmp_path / "whole")
     store, killed_after, written = tmp_path / "killed", [], {}
-    for target in np.linspace(1, len(expected) - 1, 10).astype(int):
+    for target in np.linspace(1, len(expected) - 1, 4).astype(int):
         target = max(target, len(written) + 1)
         process = _mer_extract(params, manifest, store)
         deadline = time.monotonic() + 120

@@ -1,6 +1,4 @@
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ from pipeline.corpus.manifest import read_manifest
 from pipeline.corpus.mertools import import_mertools
 from pipeline.corpus.safe_pickle import load_npz
 from pipeline.media.write import write_clip
+from tests.cli import mer
 from tests.conftest import LABELS, frames, tone
 
 
@@ -39,10 +38,6 @@ def _mer2024(root: Path) -> Path:
     return root
 
 
-def _run_mer(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], capture_output=True, text=True)
-
-
 def test_mer2024_layout(tmp_path):
     root = _mer2024(tmp_path / "mer2024")
     rows = import_mertools(root).set_index("name")
@@ -57,7 +52,7 @@ def test_mer2024_layout(tmp_path):
 
 def test_mer2024_import_command_writes_a_valid_manifest(tmp_path):
     root = _mer2024(tmp_path / "mer2024")
-    result = _run_mer("corpus", "import-mertools", str(root), "--labels", ",".join(LABELS))
+    result = mer("corpus", "import-mertools", str(root), "--labels", ",".join(LABELS))
     assert result.returncode == 0, result.stderr
     manifest = read_manifest(root / "manifest.csv", LABELS)
     assert sorted(manifest.rows["split"]) == ["test", "train", "train", "unlabeled"]
@@ -108,11 +103,11 @@ def test_generic_csv_import(tmp_path):
     ).to_csv(table, index=False)
     rows = import_csv(table)
     assert list(rows["audio"]) == ["", ""] and list(rows["openset"]) == ["", ""]
-    result = _run_mer("corpus", "import-csv", str(table), "--labels", ",".join(LABELS))
+    result = mer("corpus", "import-csv", str(table), "--labels", ",".join(LABELS))
     assert result.returncode == 0, result.stderr
     manifest = read_manifest(tmp_path / "manifest.csv", LABELS)
     assert manifest.media_path(manifest.rows.iloc[0], "video") == tmp_path / "media" / "a.mp4"
-    outside = _run_mer(
+    outside = mer(
         "corpus",
         "import-csv",
         str(table),
@@ -127,5 +122,5 @@ def test_generic_csv_import(tmp_path):
 def test_generic_csv_missing_columns(tmp_path):
     table = tmp_path / "t.csv"
     table.write_text("name,label\na,happy\n")
-    with pytest.raises(ValueError, match=r"missing column\(s\) \['split', 'text'\]"):
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['split'\]"):
         import_csv(table)

@@ -68,13 +68,33 @@ def test_every_manifest_problem_is_listed_together_with_row_numbers(tmp_path):
     assert "row 8 (ok_5): openset" in message
 
 
-def test_missing_columns_are_named(tmp_path):
+def test_only_name_and_split_are_required_columns(tmp_path):
     path = tmp_path / "m.csv"
-    path.write_text("name,split\nx,train\n")
-    with pytest.raises(
-        ManifestError, match=r"missing column\(s\) \['video', 'audio', 'text', 'label', 'openset'\]"
-    ):
+    path.write_text("name,label\nx,happy\n")
+    with pytest.raises(ManifestError, match=r"missing column\(s\) \['split'\]"):
         read_manifest(path, LABELS)
+    path.write_text("name,split,audio,label\nx,train,x.wav,happy\n")
+    rows = read_manifest(path, LABELS).rows
+    assert rows.loc[0, "audio"] == "x.wav" and rows.loc[0, "openset"] == "" and rows.loc[0, "video"] == ""
+
+
+def test_a_known_split_in_other_case_is_rejected_with_the_spelling(tmp_path):
+    path = _write(
+        tmp_path, [_rows(split="Train"), _rows(name="c2", split="TEST"), _rows(name="c3", split="dev")]
+    )
+    with pytest.raises(ManifestError) as error:
+        read_manifest(path, LABELS)
+    assert error.value.problems == [
+        "row 2 (clip_1): split 'Train' must be written 'train' (splits are case-sensitive)",
+        "row 3 (c2): split 'TEST' must be written 'test' (splits are case-sensitive)",
+    ]
+
+
+def test_a_derived_manifest_may_point_into_the_source_corpus_outside_its_folder(tmp_path):
+    path = _write(tmp_path, [_rows(audio="../corpus/a.wav")])
+    with pytest.raises(ManifestError, match="leaves the manifest's folder"):
+        read_manifest(path, LABELS)
+    assert read_manifest(path, LABELS, contained=False).rows.loc[0, "audio"] == "../corpus/a.wav"
 
 
 def test_missing_media_is_one_warning_not_an_error(tmp_path, make_clip, caplog):

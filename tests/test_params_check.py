@@ -61,6 +61,12 @@ def test_shipped_params_have_no_problems(shipped):
             lambda p: p["train"].update(device="gpu"),
             "train.device must be auto, cpu, cuda or cuda:N, got 'gpu'",
         ),
+        (
+            lambda p: p["dataset"].update(manifest="data/mycorpus/manifest.csv"),
+            "selftrain.truth is data/corpus/clean/unlabeled_truth.csv, the demo's pool labels, but "
+            "dataset.manifest is data/mycorpus/manifest.csv",
+        ),
+        (lambda p: p["corrupt"].update(noise_dir=3), "corrupt.noise_dir must be str"),
     ],
 )
 def test_each_problem_names_the_key_and_what_is_allowed(shipped, edit, expected):

@@ -9,6 +9,7 @@ import pytest
 from pipeline.training.pseudo_labels import (
     SelectConfig,
     class_precision_estimates,
+    empty_note,
     label_from_answer,
     precision,
     precision_per_class,
@@ -16,7 +17,6 @@ from pipeline.training.pseudo_labels import (
     select,
     untrusted_note,
 )
-from pipeline.training.selftrain import empty_note
 
 LABELS = ["neutral", "angry", "happy"]
 

@@ -136,10 +136,17 @@ def test_submission_has_one_row_per_candidate():
         {"name": ["a", "b", "c"], "split": ["test"] * 3, "label": ["x", "y", ""], "pred": ["x", "x", "y"]}
     )
     metrics, rows = score_split(table, "test", ["x", "y"])
-    assert metrics["n"] == 2 and metrics["acc"] == 0.5
+    assert metrics["n"] == 2 and metrics["acc"] == 0.5 and metrics["clips"] == 3
     assert list(submission(rows).columns) == ["name", "discrete"] and len(submission(rows)) == 3
-    with pytest.raises(ValueError, match="no predictions for split 'dev'"):
-        score_split(table, "dev", ["x", "y"])
+    missing, none = score_split(table, "dev", ["x", "y"])
+    assert none.empty and missing["n"] == 0 and "no clips in split 'dev'" in missing["note"]
+
+
+def test_a_split_without_labels_is_predicted_not_scored():
+    table = pd.DataFrame({"name": ["a", "b"], "split": ["test"] * 2, "label": ["", ""], "pred": ["x", "y"]})
+    metrics, rows = score_split(table, "test", ["x", "y"])
+    assert "waf" not in metrics and metrics["labeled"] == 0 and metrics["clips"] == 2 and len(rows) == 2
+    assert split_waf(table, "test") is None
 
 
 def _with_noisy_copies(views: list[View], y: np.ndarray, train: np.ndarray) -> tuple[list[View], LabeledSet]:

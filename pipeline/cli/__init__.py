@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipeline import __version__
-from pipeline.cli import check, corpus, demo, features, ov, report
+from pipeline.cli import check, corpus, demo, features, init, ov, report
 from pipeline.stage import setup_logging
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.command("corrupt")(corpus.corrupt)
 app.command("report")(report.report)
 app.command("ov-metric")(ov.ov_metric)
 app.command("check")(check.check)
+app.command("init")(init.init)
 
 
 def _version(value: bool) -> None:

@@ -13,7 +13,7 @@ from pipeline.schema import check_params
 
 def _manifest_lines(manifest: Path, labels: list[str]) -> list[str]:
     if not manifest.is_file():
-        return [f"manifest: {manifest} not built yet (the demo/corrupt stages write it); not checked"]
+        return [f"manifest: {manifest} not found (the demo stage writes the demo's); not checked"]
     loaded = read_manifest(manifest, labels)
     missing = missing_media(loaded)
     lines = [f"manifest: {manifest}: {len(loaded.rows)} clips, labels and paths valid"]

@@ -20,10 +20,19 @@ from pipeline.corpus.mertools import import_mertools
 app = typer.Typer(help="Read, check and import corpora as manifests.", no_args_is_help=True)
 
 
-def _checked_write(rows, out: Path, labels: list[str]) -> None:
-    ensure_valid(rows, out, labels)
+IMPORT_LABELS_OPTION = typer.Option(
+    None,
+    "--labels",
+    help="Comma-separated labels every label must be among (default: no check; `mer init` takes the "
+    "labels from the manifest).",
+)
+
+
+def _checked_write(rows, out: Path, labels: str | None) -> None:
+    allowed = [w.strip() for w in labels.split(",") if w.strip()] if labels else None
+    ensure_valid(rows, out, allowed)
     write_manifest(rows, out)
-    manifest = read_manifest(out, labels)
+    manifest = read_manifest(out, allowed)
     warn_missing_media(manifest)
     counts = manifest.rows["split"].value_counts().to_dict()
     typer.echo(f"wrote {out}: {len(manifest.rows)} clips {counts}")
@@ -50,30 +59,27 @@ def import_mertools_cmd(
     ),
     language: str = typer.Option("english", help="Transcript column: english (when present) or chinese."),
     candidate_split: str = typer.Option("test", help="Split for names in MER2025 *candidates*.csv lists."),
-    labels: str = LABELS_OPTION,
-    params: Path = PARAMS_OPTION,
+    labels: str = IMPORT_LABELS_OPTION,
 ) -> None:
-    """Write a manifest for MERTools' MER2024 / MER2025 layout (unlabeled clips become `unlabeled`)."""
+    """Write a manifest for MERTools' MER2024 / MER2025 layout (unlabeled clips become `unlabeled`).
+    Then `mer init MANIFEST` points the project at it."""
     with user_errors():
         rows = import_mertools(root, language=language, candidate_split=candidate_split)
-        _checked_write(
-            _rebase(rows, root, out or root / "manifest.csv"),
-            out or root / "manifest.csv",
-            labels_from(params, labels),
-        )
+        target = out or root / "manifest.csv"
+        _checked_write(_rebase(rows, root, target), target, labels)
 
 
 @app.command("import-csv")
 def import_csv_cmd(
     table: Path = typer.Argument(..., help="CSV with name, split, label, text[, video, audio]."),
     out: Path = typer.Option(None, "--out", help="Manifest to write (default: TABLE's folder/manifest.csv)."),
-    labels: str = LABELS_OPTION,
-    params: Path = PARAMS_OPTION,
+    labels: str = IMPORT_LABELS_OPTION,
 ) -> None:
-    """Write a manifest from a generic table; media paths are relative to the table's folder."""
+    """Write a manifest from a generic table (only name and split are required); media paths are relative
+    to the table's folder. Then `mer init MANIFEST` points the project at it."""
     with user_errors():
         target = out or table.parent / "manifest.csv"
-        _checked_write(_rebase(import_csv(table), table.parent, target), target, labels_from(params, labels))
+        _checked_write(_rebase(import_csv(table), table.parent, target), target, labels)
 
 
 def _rebase(rows, source_root: Path, target: Path):
@@ -83,13 +89,13 @@ def _rebase(rows, source_root: Path, target: Path):
 def corrupt(
     manifest: Path = typer.Argument(..., help="Manifest whose clips are corrupted."),
     noise_dir: Path = typer.Option(
-        ..., "--noise-dir", help="Folder of noise recordings (MUSAN speech, babble)."
+        None, "--noise-dir", help="Folder of noise recordings (MUSAN speech); default: built-in babble."
     ),
     out_dir: Path = typer.Option(..., "--out-dir", help="Folder for the corrupted clips and corruption.csv."),
     out_manifest: Path = typer.Option(
         ..., "--out-manifest", help="Combined manifest to write (all rows + new split)."
     ),
-    split: str = typer.Option("test", help="Split to corrupt into test_noise."),
+    split: str = typer.Option("test", help='Split to corrupt into test_noise ("" for none).'),
     augment_split: str = typer.Option(
         "", help="Also corrupt this split (e.g. train) into <split>_noise copies for noise augmentation."
     ),

@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from pipeline.cli.common import PARAMS_OPTION, user_errors
-from pipeline.corpus.manifest import read_manifest, warn_missing_media
+from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest, warn_missing_media
 from pipeline.features.mertools import export_folder, import_folder
 from pipeline.features.store import store_info
-from pipeline.params import load_params, pick
+from pipeline.params import load_params
 
 app = typer.Typer(help="Inspect, import and export HDF5 feature stores.", no_args_is_help=True)
 
@@ -88,7 +88,9 @@ def extract(
         help="i/N: take the shards whose index is i modulo N: split a corpus across processes or "
         "machines, writing to one shared store folder or to one folder each, then `mer features merge`.",
     ),
-    manifest: Path = typer.Option(None, help="Manifest (default: params.yaml dataset.manifest)."),
+    manifest: Path = typer.Option(
+        DERIVED_MANIFEST, help="Manifest (default: the derived one the `corrupt` stage writes)."
+    ),
     store: Path = typer.Option(None, help="Store folder (default: data/features/MODALITY)."),
     params: Path = PARAMS_OPTION,
 ) -> None:
@@ -100,7 +102,7 @@ def extract(
     with user_errors():
         values = load_params(params)
         cfg = extract_config(values, modality)
-        loaded = read_manifest(manifest or Path(pick(values, "dataset.manifest", str)))
+        loaded = read_manifest(manifest, contained=False)
         warn_missing_media(loaded)
         result = run_extract(loaded, cfg, store or Path("data/features") / modality, parse_shard(shard))
     typer.echo(f"{modality}: {result.summary()}")

@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from pipeline.corpus.manifest import DERIVED_MANIFEST
 from pipeline.params import load_params, pick
+from pipeline.tracks.metrics import shown, signed
 
 
 def _corpus_lines(manifest: Path) -> list[str]:
@@ -47,39 +49,41 @@ def _load(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def _note(m: dict) -> str:
+    return f"  ({m['note']})" if "note" in m else ""
+
+
 def _track_lines(folder: Path) -> list[str]:
     lines = []
     for track in ("semi", "noise"):
         m = _load(folder / f"{track}.json")
         if m:
-            lines.append(
-                f"{track.upper():5} ({m['split']}): WAF {m['waf']:.4f}  accuracy {m['acc']:.4f}  "
-                f"n {m['n']}  [{m['model']}]"
-            )
+            scores = f"WAF {shown(m.get('waf'))}  accuracy {shown(m.get('acc'))}"
+            lines.append(f"{track.upper():5} ({m['split']}): {scores}  n {m['n']}  [{m['model']}]{_note(m)}")
     m = _load(folder / "ov.json")
     if m:
         lines.append(
-            f"OV    ({m['split']}): accuracy {m['accuracy']:.4f}  recall {m['recall']:.4f}  "
-            f"avg {m['avg']:.4f}  n {m['n']}  [predictor {m['predictor']}, grouper {m['grouper']}]"
+            f"OV    ({m['split']}): accuracy {shown(m.get('accuracy'))}  recall {shown(m.get('recall'))}  "
+            f"avg {shown(m.get('avg'))}  n {m['n']}  [predictor {m['predictor']}, grouper {m['grouper']}]"
+            f"{_note(m)}"
         )
     selftrain = _load(folder / "selftrain.json")
     if selftrain:
         last = selftrain["rounds"][-1]
-        shown = "n/a" if last["precision"] is None else f"{last['precision']:.3f}"
         lines.append(
             f"self-training ({len(selftrain['rounds'])} round(s), {last['selected']} pseudo-labels, "
-            f"precision {shown}): "
+            f"precision {shown(last['precision'])}): "
             + ", ".join(
-                f"{t.upper()} WAF {selftrain['supervised_waf'][t]:.4f} -> {selftrain['student_waf'][t]:.4f} "
-                f"({selftrain['gain'][t]:+.4f})"
-                for t in selftrain["gain"]
+                f"{t.upper()} WAF {shown(before)} -> {shown(selftrain['student_waf'][t])} "
+                f"({signed(selftrain['gain'][t])})"
+                for t, before in selftrain["supervised_waf"].items()
             )
         )
     ablation = _load(folder / "ablation.json")
     if ablation:
         lines.append(f"ablation ({ablation['model']}), WAF on test / test_noise:")
         lines += [
-            f"  {subset:18} {s['semi']:.4f} / {s['noise']:.4f}" for subset, s in ablation["waf"].items()
+            f"  {subset:18} {shown(s['semi'])} / {shown(s['noise'])}" for subset, s in ablation["waf"].items()
         ]
     return lines
 
@@ -90,7 +94,9 @@ def report(
 ) -> None:
     """Print the corpus, the encoders (marking random stand-ins), the track scores and the ablation."""
     values = load_params(params)
-    manifest = Path(pick(values, "dataset.manifest", str))
-    lines = _corpus_lines(manifest) + _noise_lines(data / "corpus" / "noisy" / "corruption.csv")
+    lines = [f"source corpus: {pick(values, 'dataset.manifest', str)}"]
+    lines += _corpus_lines(data.parent / DERIVED_MANIFEST) + _noise_lines(
+        data / "corpus" / "noisy" / "corruption.csv"
+    )
     lines += _encoder_lines(values) + _track_lines(data / "metrics")
     typer.echo("\n".join(lines))

@@ -16,7 +16,11 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 COLUMNS = ("name", "split", "video", "audio", "text", "label", "openset")
+REQUIRED_COLUMNS = ("name", "split")  # every other column may be absent: it reads as empty
 OPTIONAL_COLUMNS = ("face", "source")  # source: the clip a corrupted copy was made from
+KNOWN_SPLITS = ("train", "test", "test_noise", "unlabeled")
+# The manifest `corrupt` derives from the source corpus (dvc.yaml's `derived`): every later stage reads it.
+DERIVED_MANIFEST = Path("data/corpus/manifest.csv")
 MEDIA_COLUMNS = ("video", "audio", "face")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 SPLIT_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -67,28 +71,41 @@ def format_openset(words: list[str]) -> str:
     return str([str(w) for w in words])
 
 
-def _path_problem(value: str) -> str | None:
+def _path_problem(value: str, contained: bool) -> str | None:
+    """Source manifests keep their media inside their folder; a derived manifest (written under data/
+    by the `corrupt` stage) points back into the source corpus, wherever it lies."""
     if not value:
         return None
     if os.path.isabs(value) or value.startswith(("\\", "~")):
         return f"path {value!r} is absolute; use a path relative to the manifest's folder"
     normal = os.path.normpath(value)
-    if normal == ".." or normal.startswith(".." + os.sep):
+    if contained and (normal == ".." or normal.startswith(".." + os.sep)):
         return f"path {value!r} leaves the manifest's folder"
     return None
 
 
-def _row_problems(row: Mapping[str, str], lineno: int, labels: list[str] | None) -> list[str]:
+def _split_problem(split: str) -> str | None:
+    if not SPLIT_RE.match(split):
+        return f"split {split!r} must be one word"
+    if split not in KNOWN_SPLITS and split.lower() in KNOWN_SPLITS:
+        return f"split {split!r} must be written {split.lower()!r} (splits are case-sensitive)"
+    return None
+
+
+def _row_problems(
+    row: Mapping[str, str], lineno: int, labels: list[str] | None, contained: bool = True
+) -> list[str]:
     problems = []
     name = row["name"]
     if not NAME_RE.match(name) or name in {".", ".."}:
         problems.append(f"row {lineno}: name {name!r} must match [A-Za-z0-9_.-]+ (no path separators)")
-    if not SPLIT_RE.match(row["split"]):
-        problems.append(f"row {lineno} ({name}): split {row['split']!r} must be one word")
+    split_problem = _split_problem(row["split"])
+    if split_problem:
+        problems.append(f"row {lineno} ({name}): {split_problem}")
     if labels is not None and row["label"] and row["label"] not in labels:
         problems.append(f"row {lineno} ({name}): label {row['label']!r} is not one of {labels}")
     for column in MEDIA_COLUMNS:
-        problem = _path_problem(row.get(column, ""))
+        problem = _path_problem(row.get(column, ""), contained)
         if problem:
             problems.append(f"row {lineno} ({name}): {column} {problem}")
     try:
@@ -98,16 +115,20 @@ def _row_problems(row: Mapping[str, str], lineno: int, labels: list[str] | None)
     return problems
 
 
-def validate(rows: pd.DataFrame, labels: list[str] | None) -> list[str]:
+def validate(rows: pd.DataFrame, labels: list[str] | None, contained: bool = True) -> list[str]:
     """Return every problem in the rows; line numbers count the header as line 1."""
-    missing = [c for c in COLUMNS if c not in rows.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
     if missing:
-        return [f"missing column(s) {missing}; a manifest has columns {list(COLUMNS)}"]
+        return [
+            f"missing column(s) {missing}; a manifest has columns {list(COLUMNS)} "
+            f"(only {list(REQUIRED_COLUMNS)} are required)"
+        ]
+    rows = with_all_columns(rows)
     problems = []
     seen: dict[str, int] = {}
     for index, row in enumerate(rows.to_dict("records")):  # dicts: iterrows is ~10x slower at 120k rows
         lineno = index + 2
-        problems += _row_problems(row, lineno, labels)
+        problems += _row_problems(row, lineno, labels, contained)
         if row["name"] in seen:
             problems.append(f"row {lineno}: name {row['name']!r} duplicates row {seen[row['name']]}")
         else:
@@ -124,6 +145,12 @@ def _source_problems(rows: pd.DataFrame, names: Mapping[str, int]) -> list[str]:
         for index, (name, source) in enumerate(zip(rows["name"], rows["source"], strict=True))
         if source and (source not in names or source == name)
     ]
+
+
+def with_all_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with every contract column, absent ones empty."""
+    missing = [c for c in COLUMNS + OPTIONAL_COLUMNS if c not in rows.columns]
+    return rows.assign(**dict.fromkeys(missing, "")) if missing else rows
 
 
 def ensure_valid(rows: pd.DataFrame, path: Path, labels: list[str] | None) -> None:
@@ -145,21 +172,25 @@ def rebase_paths(rows: pd.DataFrame, source_root: Path, target_root: Path) -> pd
     return rows
 
 
-def read_manifest(path: str | Path, labels: list[str] | None = None) -> Manifest:
+def read_manifest(path: str | Path, labels: list[str] | None = None, contained: bool = True) -> Manifest:
     """Read and validate a manifest; raise ManifestError listing every problem with its row.
 
     A transcript that is not valid UTF-8 fails its clip only (the clip is listed in `bad_text`);
-    invalid UTF-8 in any other column is a manifest problem.
+    invalid UTF-8 in any other column is a manifest problem. `contained=False` reads a derived
+    manifest, whose media paths may lead out of its folder into the source corpus.
     """
     path = Path(path)
     if not path.is_file():
-        raise ManifestError(path, ["file not found (set dataset.manifest or run the corpus stage first)"])
+        raise ManifestError(
+            path, ["file not found (set dataset.manifest, or run `dvc repro` for the derived manifest)"]
+        )
     rows = pd.read_csv(
         path, dtype=object, keep_default_na=False, encoding="utf-8", encoding_errors="surrogateescape"
     )
-    for column in OPTIONAL_COLUMNS:
-        if column not in rows.columns:
-            rows[column] = ""
+    missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
+    if missing:
+        raise ManifestError(path, validate(rows, labels))
+    rows = with_all_columns(rows)
     cells = np.argwhere(rows.map(_not_utf8).to_numpy(bool))
     problems = [
         f"row {r + 2}: column {rows.columns[c]} is not valid UTF-8"
@@ -171,7 +202,9 @@ def read_manifest(path: str | Path, labels: list[str] | None = None) -> Manifest
     bad_text = frozenset(rows["name"].iloc[r] for r, _ in cells)
     for r, c in cells:
         rows.iat[r, c] = _replaced(rows.iat[r, c])
-    ensure_valid(rows, path, labels)
+    problems = validate(rows, labels, contained)
+    if problems:
+        raise ManifestError(path, problems)
     return Manifest(path=path, rows=rows.reset_index(drop=True), bad_text=bad_text)
 
 

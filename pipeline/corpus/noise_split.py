@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.corpus.manifest import Manifest, rebase_paths, write_manifest
+from pipeline.demo.babble import write_babble
 from pipeline.media.audio import SAMPLE_RATE, load_audio
 from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, mix_at_snr
 from pipeline.media.frames import read_video
@@ -29,10 +30,13 @@ class NoiseJob:
     out: Path
 
 
-def noise_files(folder: Path) -> list[Path]:
+def noise_files(folder: Path | None, out_dir: Path, seed: int) -> list[Path]:
+    """The recordings under `folder`, or built-in babble written to out_dir/babble when there is none."""
+    if folder is None:
+        return write_babble(out_dir / "babble", seed)
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".wav", ".flac", ".ogg"})
     if not files:
-        raise FileNotFoundError(f"{folder}: no .wav/.flac/.ogg noise files (set corrupt.noise_dir)")
+        raise FileNotFoundError(f"{folder}: no .wav/.flac/.ogg noise files (corrupt.noise_dir / --noise-dir)")
     return files
 
 
@@ -65,10 +69,11 @@ def _corrupt_star(args: tuple[NoiseJob, list[Path], CorruptConfig]) -> dict[str,
 
 
 def noise_targets(source_split: str, augment_split: str = "") -> dict[str, str]:
-    """Source split -> corrupted split: the scored test copy, and optionally training copies to learn from.
-    The same split for both would overwrite the test_noise entry, so that stops here (for every caller)."""
-    targets = {source_split: "test_noise"}
-    if augment_split == source_split:
+    """Source split -> corrupted split: the scored test copy, and optionally training copies to learn from
+    ("" for either builds none). The same split for both would overwrite the test_noise entry, so that
+    stops here (for every caller)."""
+    targets = {source_split: "test_noise"} if source_split else {}
+    if augment_split and augment_split == source_split:
         raise ParamError(
             f"the split to augment ({augment_split!r}, corrupt.augment_split / --augment-split) must differ "
             f'from the split corrupted into test_noise ({source_split!r}); use "" for no training copies'
@@ -91,8 +96,10 @@ def _corrupt_split(
     """Corrupt one split: (manifest rows of the copies that worked, per-clip outcome table)."""
     source = manifest.split(split)
     if source.empty:
-        raise ValueError(
-            f"{manifest.path}: no rows in split {split!r} to corrupt (corrupt.source_split / augment_split)"
+        raise ParamError(
+            f"{manifest.path} has no rows in split {split!r} to corrupt (corrupt.source_split / "
+            f"corrupt.augment_split); its splits are {sorted(manifest.rows['split'].unique())}: name one of "
+            'them, or "" to build no such copies'
         )
     jobs = [
         NoiseJob(
@@ -125,7 +132,7 @@ def _corrupt_split(
 
 def build_noise_split(
     manifest: Manifest,
-    noise_dir: Path,
+    noise_dir: Path | None,
     out_dir: Path,
     out_manifest: Path,
     cfg: CorruptConfig,
@@ -133,16 +140,19 @@ def build_noise_split(
     workers: int = 2,
 ) -> pd.DataFrame:
     """Corrupt every clip of each source split in `targets` into its target split (names get `_noise`);
-    write `out_manifest` = all rows + the copies, each copy's `source` naming its clean clip.
+    write `out_manifest` = all rows + the copies, each copy's `source` naming its clean clip. The noise
+    comes from the recordings under `noise_dir`, or built-in babble when it is None.
 
     Writes out_dir/corruption.csv (name, source, snr_db, blur_factor) and out_dir/failures.csv.
     """
-    files = noise_files(noise_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = noise_files(noise_dir, out_dir, cfg.seed) if targets else []
     parts = [
         _corrupt_split(manifest, split, target, files, cfg, out_dir, out_manifest, workers)
         for split, target in targets.items()
     ]
-    table = pd.concat([t for _, t in parts], ignore_index=True)
+    columns = ["name", "source", "snr_db", "blur_factor", "error"]
+    table = pd.concat([pd.DataFrame(columns=columns)] + [t for _, t in parts], ignore_index=True)
     failed = table["error"].notna()
     table[failed][["name", "error"]].to_csv(out_dir / "failures.csv", index=False)
     if failed.any():

@@ -1,5 +1,12 @@
 """The offline demo corpus: synthetic MER-style clips whose voice, face and words carry emotion cues."""
 
+import zlib
+
+import numpy as np
+
+# Where the `demo` stage writes the demo's manifest (dvc.yaml); dataset.manifest's default.
+DEMO_MANIFEST = "data/corpus/clean/manifest.csv"
+
 EMOTIONS = ("neutral", "angry", "happy", "sad", "worried", "surprise")
 
 
@@ -7,3 +14,8 @@ def toward(neutral: object, full: object, name: str, intensity: float) -> float:
     """Field `name` of a cue shown at `intensity` (0: the neutral value, 1: the emotion's full one), so
     cues vary in strength from clip to clip."""
     return getattr(neutral, name) + intensity * (getattr(full, name) - getattr(neutral, name))
+
+
+def clip_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    """Each clip's own generator, so the corpus does not depend on worker counts or order."""
+    return np.random.default_rng([seed, zlib.crc32(split.encode()), index])

@@ -1,4 +1,4 @@
-"""Generate the offline demo corpus: mp4 clips, transcripts, a manifest, OV sets and babble noise.
+"""Generate the offline demo corpus: mp4 clips, transcripts, a manifest and OV sets.
 
 Every clip is drawn from its own seeded generator (seed, split, index), so the corpus is the same
 whatever the number of worker processes or the order they finish in.
@@ -6,16 +6,14 @@ whatever the number of worker processes or the order they finish in.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import soundfile as sf
 
 from pipeline.corpus.manifest import format_openset, write_manifest
-from pipeline.demo import EMOTIONS
+from pipeline.demo import EMOTIONS, clip_rng
 from pipeline.demo.face import draw_clip
 from pipeline.demo.transcript import make_transcript
 from pipeline.demo.voice import synth_voice
@@ -42,7 +40,6 @@ class DemoConfig:
     text_neutral: float = 0.25  # chance a transcript has no emotion words
     text_misleading: float = 0.2  # chance a transcript's words express another emotion
     missing_video: float = 0.02  # fraction of clips written without a video stream
-    babble_files: int = 8
     workers: int = 2
 
 
@@ -54,10 +51,6 @@ class ClipSpec:
     @property
     def name(self) -> str:
         return f"{self.split}_{self.index:05d}"
-
-
-def clip_rng(seed: int, split: str, index: int) -> np.random.Generator:
-    return np.random.default_rng([seed, zlib.crc32(split.encode()), index])
 
 
 def _other(emotion: str, rng: np.random.Generator) -> str:
@@ -123,25 +116,8 @@ def _make_clip_star(job: tuple[ClipSpec, DemoConfig, Path]) -> dict[str, str]:
     return make_clip(*job)
 
 
-def make_babble(cfg: DemoConfig, out: Path, seconds: float = 8.0, voices: int = 5) -> list[Path]:
-    """Babble noise files (overlapping demo voices), standing in for MUSAN speech."""
-    paths = []
-    for i in range(cfg.babble_files):
-        rng = clip_rng(cfg.seed, "babble", i)
-        mix = np.zeros(int(seconds * SAMPLE_RATE), np.float32)
-        for _ in range(voices):
-            voice = synth_voice(EMOTIONS[rng.integers(len(EMOTIONS))], rng.uniform(1.5, 3.0), rng)
-            start = int(rng.integers(0, mix.size - voice.size))
-            mix[start : start + voice.size] += voice
-        path = out / "noise" / f"babble_{i:02d}.wav"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(path, mix / (np.abs(mix).max() + 1e-9) * 0.5, SAMPLE_RATE, subtype="PCM_16")
-        paths.append(path)
-    return paths
-
-
 def make_demo_corpus(cfg: DemoConfig, out: Path) -> Path:
-    """Write clips, manifest.csv (unlabeled rows without labels), unlabeled_truth.csv, cues.csv, noise/."""
+    """Write clips, manifest.csv (unlabeled rows without labels), unlabeled_truth.csv and cues.csv."""
     out.mkdir(parents=True, exist_ok=True)
     specs = [ClipSpec(split, i) for split, n in cfg.sizes.items() for i in range(n)]
     jobs = [(spec, cfg, out) for spec in specs]
@@ -153,7 +129,6 @@ def make_demo_corpus(cfg: DemoConfig, out: Path) -> Path:
         out / "cues.csv", index=False, lineterminator="\n"
     )
     table.loc[unlabeled, ["label", "openset"]] = ""
-    make_babble(cfg, out)
     return write_manifest(table, out / "manifest.csv")
 
 

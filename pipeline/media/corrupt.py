@@ -29,8 +29,9 @@ class CorruptConfig:
     seed: int = 0
     snr_db: tuple[int, int] = (5, 10)  # inclusive integer range
     blur_factors: tuple[int, ...] = (1, 2, 4)
-    source_split: str = "test"
+    source_split: str = "test"  # corrupted into `test_noise` ("" builds no NOISE split)
     augment_split: str = ""  # also corrupt this split into `<split>_noise` copies to train on ("" none)
+    noise_dir: str = ""  # folder of noise recordings (MUSAN speech); "" uses built-in babble
     workers: int = 1
 
 
@@ -108,9 +109,10 @@ def corrupt_config(params: dict) -> CorruptConfig:
     factors = pick(params, "corrupt.blur_factors", list)
     if not factors or not all(isinstance(f, int) and not isinstance(f, bool) and f >= 1 for f in factors):
         factors = invalid(f"corrupt.blur_factors must be a list of integers >= 1, got {factors!r}", [1])
+    d = CorruptConfig()
     source = pick(params, "corrupt.source_split", str)
-    augment = pick(params, "corrupt.augment_split", str, default="")
-    if augment == source:
+    augment = pick(params, "corrupt.augment_split", str, default=d.augment_split)
+    if augment and augment == source:
         augment = invalid(
             f"corrupt.augment_split must differ from corrupt.source_split ({source!r}); "
             'use "" for no training copies',
@@ -122,5 +124,6 @@ def corrupt_config(params: dict) -> CorruptConfig:
         blur_factors=tuple(factors),
         source_split=source,
         augment_split=augment,
+        noise_dir=pick(params, "corrupt.noise_dir", str, default=d.noise_dir),
         workers=pick_range(params, "corrupt.workers", int, 1, 256),
     )

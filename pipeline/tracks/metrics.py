@@ -10,6 +10,16 @@ def waf(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(f1_score(y_true, y_pred, average="weighted", zero_division=0))
 
 
+def shown(value: float | None) -> str:
+    """A score for people: n/a where there was nothing labeled to score."""
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def signed(value: float | None) -> str:
+    """A gain for people: +0.0123, or n/a."""
+    return "n/a" if value is None else f"{value:+.4f}"
+
+
 def track_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict[str, object]:
     ids = list(range(len(labels)))
     per_class = f1_score(y_true, y_pred, labels=ids, average=None, zero_division=0)

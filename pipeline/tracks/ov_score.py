@@ -87,11 +87,9 @@ def write_ov(
     np.savez(out_npz, filenames=np.array(names), fileitems=np.array([", ".join(s) for s in predicted]))
     truth = manifest_rows.set_index("name").loc[names, "openset"]
     gt = {n: parse_openset(v) for n, v in truth.items() if v}
-    score = ov_score(
-        gt, {n: s for n, s in zip(names, predicted, strict=True) if n in gt}, make_grouper(cfg.grouper)
-    )
     metrics = {
-        **score.as_dict(),
+        **_scored(gt, dict(zip(names, predicted, strict=True)), cfg.grouper, split),
+        "clips": len(names),
         "split": split,
         "predictor": cfg.predictor,
         "grouper": cfg.grouper,
@@ -101,3 +99,13 @@ def write_ov(
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(metrics, indent=2))
     return metrics
+
+
+def _scored(gt: dict[str, list[str]], predicted: dict[str, list[str]], grouper: str, split: str) -> dict:
+    """The OV metric over the clips that have a ground-truth set; a note when none has one."""
+    if not gt:
+        return {
+            "n": 0,
+            "note": f"no OV ground truth (openset) in split {split!r}: predictions written, not scored",
+        }
+    return ov_score(gt, {n: s for n, s in predicted.items() if n in gt}, make_grouper(grouper)).as_dict()

@@ -14,16 +14,20 @@ TRACK_SPLITS = {"semi": "test", "noise": "test_noise"}
 
 
 def score_split(predictions: pd.DataFrame, split: str, labels: list[str]) -> tuple[dict, pd.DataFrame]:
+    """Metrics over the split's labeled clips (`n` of them; `clips` predicted in all) and its rows. A split
+    with no labels (the challenge's hidden test labels) or no clips gets counts and a note, no scores."""
     rows = predictions[predictions["split"] == split]
-    if rows.empty:
-        raise ValueError(
-            f"no predictions for split {split!r}; splits present: {sorted(predictions['split'].unique())}"
-        )
     scored = rows[rows["label"] != ""]
+    counts = {"n": len(scored), "labeled": len(scored), "clips": len(rows)}
+    if rows.empty:
+        present = sorted(predictions["split"].unique())
+        return {**counts, "note": f"no clips in split {split!r} (splits present: {present})"}, rows
+    if scored.empty:
+        return {**counts, "note": f"split {split!r} has no labels: predictions written, nothing scored"}, rows
     index = {label: i for i, label in enumerate(labels)}
     y_true = scored["label"].map(index).to_numpy()
     y_pred = scored["pred"].map(index).to_numpy()
-    return track_metrics(y_true, y_pred, labels), rows
+    return {**track_metrics(y_true, y_pred, labels), **counts}, rows
 
 
 def submission(rows: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +59,8 @@ def write_track(
     pd.DataFrame(
         confusion_rows(scored["label"].map(index).to_numpy(), scored["pred"].map(index).to_numpy(), labels)
     ).to_csv(plots / "confusion.csv", index=False)
-    pd.DataFrame({"label": labels, "f1": [metrics["per_class_f1"][label] for label in labels]}).to_csv(
+    per_class = metrics.get("per_class_f1", {})
+    pd.DataFrame({"label": labels, "f1": [per_class.get(label) for label in labels]}).to_csv(
         plots / "per_class_f1.csv", index=False
     )
     submission_path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.demo import DEMO_MANIFEST
 from pipeline.params import invalid, pick, pick_choice, pick_range
 
 MODES = ("none", "alone", "agree")
@@ -66,7 +67,21 @@ def select_config(params: dict, labels: list[str]) -> SelectConfig:
         invalid(f"selftrain.fallback must be empty or one of {labels}, got {cfg.fallback!r}", "")
     if cfg.annotator_mode != "none" and not cfg.annotations:
         invalid("selftrain.annotator_mode needs selftrain.annotations (a CSV file)", "")
+    _truth_matches_corpus(params, cfg.truth)
     return cfg
+
+
+def _truth_matches_corpus(params: dict, truth: str) -> None:
+    """The demo's pool labels are no truth for another corpus: say so before any stage works, not at
+    the end of the run."""
+    manifest = pick(params, "dataset.manifest", str, default="")
+    demo = Path(DEMO_MANIFEST)
+    if truth and Path(truth).parent == demo.parent and Path(manifest) != demo:
+        invalid(
+            f"selftrain.truth is {truth}, the demo's pool labels, but dataset.manifest is {manifest}: "
+            'set selftrain.truth: "" (or a CSV name,label of your pool\'s true labels)',
+            "",
+        )
 
 
 def label_from_answer(answer: str, labels: list[str], fallback: str = "") -> str:
@@ -191,6 +206,20 @@ def select(
     )
 
 
+def empty_note(teacher: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> str:
+    pool = teacher[teacher["split"] == cfg.pool_split]
+    if pool.empty:
+        return (
+            f"the corpus has no clips in split {cfg.pool_split!r} (selftrain.pool_split): nothing to "
+            "pseudo-label; the student is the supervised model"
+        )
+    best = pool[[f"prob_{label}" for label in labels]].to_numpy().max(axis=1).max()
+    return (
+        f"no clip of split {cfg.pool_split!r} passed selftrain.threshold = {cfg.threshold} "
+        f"(the teacher's highest confidence there is {best:.3f}); the student is the supervised model"
+    )
+
+
 def precision(selected: pd.DataFrame, truth: dict[str, str]) -> float | None:
     """Share of selected labels that match the known true labels (None when none are known)."""
     known = [
@@ -210,7 +239,13 @@ def precision_per_class(
 
 
 def read_truth(path: str) -> dict[str, str]:
-    if not path or not Path(path).is_file():
+    """The pool's known labels (selftrain.truth), {} when unknown; a named file that is missing stops."""
+    if not path:
         return {}
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"selftrain.truth names {path}, which does not exist: give the CSV (name,label) of the pool's "
+            'true labels, or "" when they are unknown (the precision of the pseudo-labels is then unknown)'
+        )
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     return dict(zip(table["name"], table["label"], strict=True))

@@ -162,6 +162,7 @@ def ablation(
     return results
 
 
-def split_waf(table: pd.DataFrame, split: str) -> float:
-    rows = table[table["split"] == split]
-    return waf(rows["label"].to_numpy(), rows["pred"].to_numpy())
+def split_waf(table: pd.DataFrame, split: str) -> float | None:
+    """WAF over the split's labeled clips; None when it has none (hidden test labels, no NOISE split)."""
+    rows = table[(table["split"] == split) & (table["label"] != "")]
+    return waf(rows["label"].to_numpy(), rows["pred"].to_numpy()) if len(rows) else None

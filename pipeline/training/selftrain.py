@@ -16,6 +16,7 @@ from pipeline.training.config import TrainConfig
 from pipeline.training.pseudo_labels import (
     SelectConfig,
     class_precision_estimates,
+    empty_note,
     precision,
     precision_per_class,
     select,
@@ -52,15 +53,6 @@ def with_pseudo_labels(
     return replace(data, y=y, weights=weights), rows
 
 
-def empty_note(teacher: pd.DataFrame, labels: list[str], cfg: SelectConfig) -> str:
-    pool = teacher[teacher["split"] == cfg.pool_split]
-    best = pool[[f"prob_{label}" for label in labels]].to_numpy().max(axis=1).max() if len(pool) else 0.0
-    return (
-        f"no clip of split {cfg.pool_split!r} passed selftrain.threshold = {cfg.threshold} "
-        f"(the teacher's highest confidence there is {best:.3f}); the student is the supervised model"
-    )
-
-
 def run_rounds(
     data: LabeledSet,
     views: list[View],
@@ -93,9 +85,10 @@ def run_rounds(
         report.note = "; ".join(n for n in notes if n)
         if selected.empty:
             log.warning("round %d: %s", number, report.note)
-        mixed, rows = with_pseudo_labels(data, selected, labels, cfg.pseudo_weight)
-        # The table keeps the human labels only: pseudo-labels stay out of its `label` column.
-        teacher = prediction_table(data, labels, train(mixed, views, labels, train_cfg, rows))
+        else:  # with nothing selected the student would retrain the teacher exactly: keep it
+            mixed, rows = with_pseudo_labels(data, selected, labels, cfg.pseudo_weight)
+            # The table keeps the human labels only: pseudo-labels stay out of its `label` column.
+            teacher = prediction_table(data, labels, train(mixed, views, labels, train_cfg, rows))
         report.waf = {track: split_waf(teacher, split) for track, split in splits.items()}
         log.info(
             "round %d: %d pseudo-labels (precision %s), student WAF %s",

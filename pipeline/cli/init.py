@@ -1,0 +1,108 @@
+"""`mer init MANIFEST`: point the project at a corpus and say what `dvc repro` will do with it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.common import user_errors
+from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest, warn_missing_media
+from pipeline.corpus.profile import CorpusProfile, corpus_profile, params_for
+from pipeline.features.rates import estimate
+from pipeline.params import ParamError, pick
+from pipeline.params_file import set_keys
+from pipeline.schema import check_params
+
+
+def _project_path(manifest: Path, root: Path) -> str:
+    """The manifest as params.yaml should name it: relative to the project when inside it."""
+    absolute = manifest.absolute()
+    inside = os.path.commonpath([absolute, root.absolute()]) == str(root.absolute())
+    return Path(os.path.relpath(absolute, root.absolute())).as_posix() if inside else str(absolute)
+
+
+def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
+    source, augment = settings["corrupt.source_split"], settings["corrupt.augment_split"]
+    copies = profile.count(source) + profile.count(augment)
+    total = sum(profile.splits.values()) + copies
+    noise = pick(values, "corrupt.noise_dir", str, default="") or "built-in babble"
+    lines = [
+        "`dvc repro` will run:",
+        "  corrupt: "
+        + (f"{source} -> test_noise ({profile.count(source)} clips)" if source else "no NOISE split")
+        + (f", {augment} -> {augment}_noise ({profile.count(augment)})" if augment else "")
+        + f"; noise: {noise}",
+    ]
+    for modality in ("audio", "video", "text"):
+        model = pick(values, f"features.{modality}.model", str)
+        if modality in profile.modalities:
+            stand_in = " (random-init stand-in)" if model.startswith("random:") else ""
+            time = estimate(model, total)
+            lines.append(
+                f"  extract@{modality}: {model}{stand_in}, up to {total} clips: {time} on a 2-core CPU"
+            )
+        else:
+            lines.append(f"  extract@{modality}: no clip has it; the store marks every clip absent (seconds)")
+    lines += [
+        f"  train: {pick(values, 'train.model', str)} on {profile.labeled.get('train', 0)} labeled clips",
+        _scored_line("score@semi", "test", profile.labeled),
+        _scored_line(
+            "score@noise", "test_noise", {"test_noise": profile.labeled.get(source, 0)} if source else {}
+        ),
+        "  score_ov: "
+        + (
+            f"{profile.openset.get('test', 0)} test clips with OV sets"
+            if profile.openset.get("test")
+            else "no OV sets in test: word sets written, not scored"
+        ),
+        f"  pseudo_label, retrain: {profile.count('unlabeled')} unlabeled clips"
+        + ("" if profile.count("unlabeled") else " (nothing to pseudo-label; reported, not an error)"),
+        "  ablation: each modality and combination under the training protocol",
+    ]
+    return lines
+
+
+def _scored_line(stage: str, split: str, labeled: dict[str, int]) -> str:
+    count = labeled.get(split, 0)
+    return f"  {stage}: " + (
+        f"{count} labeled {split} clips" if count else f"no labels in {split}: predictions only"
+    )
+
+
+def init(
+    manifest: Path = typer.Argument(
+        ..., help="Your corpus's manifest (from `mer corpus import-*` or by hand)."
+    ),
+    params: Path = typer.Option(Path("params.yaml"), help="params.yaml of the project to point at it."),
+    labels: str = typer.Option(
+        None,
+        "--labels",
+        help="Comma-separated labels in id order (default: the manifest's, in MER2024 order when they are "
+        "among its six, else alphabetical).",
+    ),
+) -> None:
+    """Check MANIFEST, write dataset.manifest, labels, modalities and the NOISE / self-training settings
+    it implies into params.yaml (comments kept), and print what `dvc repro` will do and roughly how long
+    extraction takes. Your manifest is read, never written."""
+    with user_errors():
+        root = params.absolute().parent
+        if manifest.absolute() == (root / DERIVED_MANIFEST).absolute():
+            raise ParamError(f"{manifest} is the derived manifest `corrupt` writes; give your corpus's own")
+        chosen = [w.strip() for w in labels.split(",") if w.strip()] if labels else None
+        loaded = read_manifest(manifest, chosen)
+        warn_missing_media(loaded)
+        profile = corpus_profile(loaded)
+        if chosen:
+            profile = replace(profile, labels=chosen)
+        if not profile.labels:
+            raise ParamError(f"{manifest}: no row has a label, so there is nothing to train on")
+        settings = params_for(profile, _project_path(manifest, root))
+        set_keys(params, settings)
+        values = check_params(params)
+    counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())
+    typer.echo(f"{manifest}: {len(loaded.rows)} clips ({counts})")
+    typer.echo(f"wrote {params}: " + "; ".join(f"{k} = {v}" for k, v in settings.items()))
+    typer.echo("\n".join(_plan(profile, values, settings)))

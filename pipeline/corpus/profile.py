@@ -1,0 +1,64 @@
+"""What a corpus's manifest implies for params.yaml: its labels, modalities and splits (`mer init`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.corpus.manifest import Manifest
+from pipeline.demo import EMOTIONS
+
+
+@dataclass(frozen=True)
+class CorpusProfile:
+    labels: list[str]
+    modalities: list[str]
+    splits: dict[str, int]  # clips per split
+    labeled: dict[str, int]  # labeled clips per split
+    openset: dict[str, int]  # clips with an OV set per split
+
+    def count(self, split: str) -> int:
+        return self.splits.get(split, 0)
+
+
+def ordered_labels(found: set[str]) -> list[str]:
+    """MER2024's id order (MERTools) when every label is one of its six, else alphabetical."""
+    if found <= set(EMOTIONS):
+        return [label for label in EMOTIONS if label in found]
+    return sorted(found)
+
+
+def corpus_profile(manifest: Manifest) -> CorpusProfile:
+    rows = manifest.rows
+    has = {column: rows[column] != "" for column in ("video", "audio", "face", "text", "label", "openset")}
+    modalities = [
+        modality
+        for modality, present in (
+            ("audio", has["audio"] | has["video"]),  # audio may come from inside the video file
+            ("video", has["video"] | has["face"]),
+            ("text", has["text"]),
+        )
+        if present.any()
+    ]
+    return CorpusProfile(
+        labels=ordered_labels(set(rows.loc[has["label"], "label"])),
+        modalities=modalities,
+        splits=rows["split"].value_counts().sort_index().to_dict(),
+        labeled=rows.loc[has["label"], "split"].value_counts().sort_index().to_dict(),
+        openset=rows.loc[has["openset"], "split"].value_counts().sort_index().to_dict(),
+    )
+
+
+def params_for(profile: CorpusProfile, manifest: str) -> dict[str, Any]:
+    """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is."""
+    noise_source = "test" if profile.count("test") else ""
+    augment = "train" if profile.count("train") and noise_source != "train" else ""
+    return {
+        "dataset.manifest": manifest,
+        "labels": profile.labels,
+        "modalities": profile.modalities,
+        "corrupt.source_split": noise_source,
+        "corrupt.augment_split": augment,
+        "train.noise_augment": bool(augment),
+        "selftrain.truth": "",
+    }

@@ -1,0 +1,21 @@
+"""Rough extraction rates on a 2-core CPU (clips per second, demo-length clips, BENCHMARKS.md), so that
+`mer init` can say how long extraction will take before any of it runs. Other models: no figure."""
+
+from __future__ import annotations
+
+CPU_CLIPS_PER_S = {
+    "random:hubert-tiny": 90.0,
+    "random:hubert-small": 5.0,
+    "random:wavlm-tiny": 60.0,
+    "random:clip-tiny": 80.0,
+    "minilm": 150.0,
+}
+
+
+def estimate(model: str, clips: int) -> str:
+    """'~3 min' for a model with a figure, else how to measure it."""
+    rate = CPU_CLIPS_PER_S.get(model)
+    if rate is None:
+        return "no CPU figure for this model: time one shard with `mer extract MODALITY --shard 0/64`, x64"
+    seconds = clips / rate
+    return f"~{seconds / 60:.0f} min" if seconds >= 90 else f"~{max(1, round(seconds))} s"

@@ -1,0 +1,177 @@
+"""A user's own corpus through the real `dvc repro`: built here (not by the demo generator), imported
+with `mer corpus import-*`, pointed at with `mer init`, then run and checked against its own sizes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+import yaml
+
+from pipeline.media.write import write_clip
+from tests.cli import mer
+from tests.conftest import LABELS, frames, tone
+from tests.dvc_project import ROOT, TINY_TRAIN, dvc, fast_features, new_project, set_params
+
+OWN_LABELS = ["tense", "calm", "joyful", "frustrated"]
+
+
+def mer_ok(*args: str) -> str:
+    result = mer(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def mertools_folder(root: Path) -> Path:
+    """MER2024's processed layout: video/ (audio inside the mp4), label-6way.npz, transcription-merge.csv;
+    two labeled clips have a transcript but no video (text-only rows), three videos have no label."""
+    train = {f"tr{i:02d}": LABELS[i % 6] for i in range(18)}
+    test = {f"te{i:02d}": LABELS[i % 6] for i in range(6)}
+    names = [*train, *test, "un0", "un1", "un2"]
+    for k, name in enumerate(names):
+        if name not in ("tr16", "tr17"):
+            write_clip(root / "video" / f"{name}.mp4", frames(6, seed=k), 8, tone(0.75, 150 + 20 * k))
+    np.savez(
+        root / "label-6way.npz",
+        train_corpus={n: {"emo": label} for n, label in train.items()},
+        test1_corpus={n: {"emo": label} for n, label in test.items()},
+    )
+    pd.DataFrame({"name": names, "chinese": [f"line {n}" for n in names]}).to_csv(
+        root / "transcription-merge.csv", index=False
+    )
+    return root
+
+
+def audio_only_table(root: Path) -> Path:
+    """wav clips with 4 labels of their own, a test split without labels, no unlabeled pool, no OV sets,
+    and no text, video or openset column at all."""
+    (root / "wav").mkdir(parents=True)
+    rows = []
+    for i in range(18):
+        split = "train" if i < 12 else "test"
+        name = f"{split}_{i:02d}"
+        sf.write(root / "wav" / f"{name}.wav", tone(0.6, 120 + 25 * i), 16_000)
+        label = OWN_LABELS[i % 4] if split == "train" else ""
+        rows.append({"name": name, "split": split, "label": label, "audio": f"wav/{name}.wav"})
+    pd.DataFrame(rows).to_csv(root / "table.csv", index=False)
+    return root / "table.csv"
+
+
+def run_own_corpus(project: Path, manifest: Path, **changes: dict) -> str:
+    """`mer init` the project on the manifest, shrink training and the audio model, apply `changes`,
+    `dvc repro`."""
+    printed = mer_ok("init", str(manifest), "--params", str(project / "params.yaml"))
+    set_params(project, train=TINY_TRAIN, features=fast_features(project), **changes)
+    dvc(project, "repro")
+    return printed
+
+
+def read(project: Path, path: str) -> pd.DataFrame:
+    return pd.read_csv(project / path, dtype=str, keep_default_na=False)
+
+
+def metrics(project: Path, track: str) -> dict:
+    return json.loads((project / "data/metrics" / f"{track}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def mertools_project(tmp_path_factory) -> tuple[Path, Path, bytes, str]:
+    project = new_project(tmp_path_factory.mktemp("mertools_project"))
+    corpus = mertools_folder(project / "data" / "mer2024")
+    mer_ok("corpus", "import-mertools", str(corpus))
+    manifest = corpus / "manifest.csv"
+    source = manifest.read_bytes()
+    return project, manifest, source, run_own_corpus(project, manifest)
+
+
+@pytest.fixture(scope="module")
+def audio_project(tmp_path_factory) -> tuple[Path, Path, bytes, str]:
+    project = new_project(tmp_path_factory.mktemp("audio_project"))
+    corpus = tmp_path_factory.mktemp("audio_corpus")  # outside the project, as a shared corpus would be
+    mer_ok("corpus", "import-csv", str(audio_only_table(corpus)))
+    manifest = corpus / "manifest.csv"
+    source = manifest.read_bytes()
+    return project, manifest, source, run_own_corpus(project, manifest, corrupt={"source_split": ""})
+
+
+def test_init_writes_what_the_mertools_corpus_implies(mertools_project):
+    project, manifest, _, printed = mertools_project
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["dataset"]["manifest"] == "data/mer2024/manifest.csv"
+    assert params["labels"] == LABELS and params["modalities"] == ["audio", "video", "text"]
+    assert params["selftrain"]["truth"] == "" and params["corrupt"]["source_split"] == "test"
+    assert "test -> test_noise (6 clips)" in printed and "3 unlabeled clips" in printed
+    assert "random-init stand-in" in printed
+
+
+def test_mertools_corpus_runs_end_to_end_without_the_demo(mertools_project):
+    project, manifest, source, _ = mertools_project
+    assert manifest.read_bytes() == source
+    assert sorted(p.name for p in (project / "data/corpus/clean").iterdir()) == ["NOT_GENERATED.txt"]
+    derived = read(project, "data/corpus/manifest.csv")
+    assert derived["split"].value_counts().to_dict() == {
+        "train": 18,
+        "train_noise": 16,
+        "test": 6,
+        "test_noise": 6,
+        "unlabeled": 3,
+    }  # the two text-only training clips have nothing to corrupt
+    for track in ("semi", "noise"):
+        assert metrics(project, track)["n"] == 6 and "waf" in metrics(project, track)
+        assert len(read(project, f"data/submission/{track}.csv")) == 6
+    assert len(read(project, "data/submission/ov.csv")) == 6
+    assert "no OV ground truth" in metrics(project, "ov")["note"]
+    assert set(json.loads((project / "data/metrics/ablation.json").read_text())["waf"]) >= {"audio", "text"}
+
+
+def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_project):
+    """Also: no NOISE split (corrupt.source_split ""), no unlabeled pool, no OV sets, no known pool labels."""
+    project, manifest, source, printed = audio_project
+    assert manifest.read_bytes() == source
+    assert not (project / "data/corpus/clean/manifest.csv").exists()
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["labels"] == sorted(OWN_LABELS) and params["modalities"] == ["audio"]
+    assert "no labels in test: predictions only" in printed
+    semi = metrics(project, "semi")
+    assert semi["n"] == 0 and semi["labeled"] == 0 and semi["clips"] == 6 and "waf" not in semi
+    submission = read(project, "data/submission/semi.csv")
+    assert len(submission) == 6 and set(submission["discrete"]) <= set(OWN_LABELS)
+    assert set(read(project, "data/corpus/manifest.csv")["split"]) == {"train", "train_noise", "test"}
+    noise = metrics(project, "noise")
+    assert noise["clips"] == 0 and "no clips in split 'test_noise'" in noise["note"]
+    assert len(read(project, "data/submission/noise.csv")) == 0
+    assert "no OV ground truth" in metrics(project, "ov")["note"]
+    report = json.loads((project / "data/metrics/selftrain.json").read_text())
+    assert report["rounds"][0]["selected"] == 0 and report["rounds"][0]["precision"] is None
+    assert "nothing to pseudo-label" in report["rounds"][0]["note"]
+    assert report["gain"] == {"semi": None, "noise": None}
+    assert list(json.loads((project / "data/metrics/ablation.json").read_text())["waf"]) == ["audio"]
+    shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
+    assert "SEMI  (test): WAF n/a" in shown and "no labels" in shown
+
+
+def test_init_keeps_params_comments_and_refuses_the_derived_manifest(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text((ROOT / "params.yaml").read_text())
+    table = audio_only_table(tmp_path / "corpus")
+    mer_ok("corpus", "import-csv", str(table))
+    mer(
+        "init",
+        str(tmp_path / "corpus" / "manifest.csv"),
+        "--params",
+        str(params),
+        "--labels",
+        "calm,tense,joyful,frustrated",
+    )
+    text = params.read_text()
+    assert "# The source corpus's manifest" in text and "labels: [calm, tense, joyful, frustrated]" in text
+    assert yaml.safe_load(text)["dataset"]["manifest"] == "corpus/manifest.csv"
+    derived = tmp_path / "data/corpus/manifest.csv"
+    derived.parent.mkdir(parents=True)
+    derived.write_bytes(table.read_bytes())
+    result = mer("init", str(derived), "--params", str(params))
+    assert result.returncode == 2 and "is the derived manifest `corrupt` writes" in result.stderr
