@@ -1,0 +1,36 @@
+"""Every stand-in's numbers are pinned to its modality's extractor version: a change that moves them fails
+here until EXTRACTOR_VERSIONS is bumped (which re-extracts that modality's stores) and the goldens are
+re-recorded; a change that does not move them (a refactor) passes and re-extracts nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.golden import GOLDEN, SPECS, fixed_clips, key, outputs
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    return fixed_clips(tmp_path_factory.mktemp("golden"))
+
+
+@pytest.fixture(scope="module")
+def golden() -> dict[str, np.ndarray]:
+    with np.load(GOLDEN) as stored:
+        return {name: stored[name] for name in stored.files}
+
+
+@pytest.mark.parametrize(("modality", "spec"), SPECS, ids=[f"{m}-{s}" for m, s in SPECS])
+def test_stand_in_outputs_match_the_goldens_of_the_current_version(clips, golden, modality, spec):
+    for index, array in enumerate(outputs(modality, spec, clips)):
+        name = key(modality, spec, index)
+        assert name in golden, f"no golden for {name}: record them with `python -m tests.golden`"
+        np.testing.assert_allclose(
+            array,
+            golden[name],
+            rtol=1e-4,
+            atol=1e-4,
+            err_msg=f"{spec}'s {modality} numbers moved: bump EXTRACTOR_VERSIONS['{modality}'] in "
+            "pipeline/features/config.py (its stores re-extract), then `python -m tests.golden`",
+        )
