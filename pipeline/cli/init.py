@@ -46,30 +46,29 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
             )
         else:
             lines.append(f"  extract@{modality}: no clip has it; the store marks every clip absent (seconds)")
+    ov_split, pool = pick(values, "ov.split", str), pick(values, "selftrain.pool_split", str)
     lines += [
         f"  train: {pick(values, 'train.model', str)} on {profile.labeled.get('train', 0)} labeled clips",
-        _scored_line("score@semi", "test", profile.labeled),
-        _scored_line(
-            "score@noise", "test_noise", {"test_noise": profile.labeled.get(source, 0)} if source else {}
-        ),
+        _scored_line("score@semi", "test", profile.labeled.get("test", 0)),
+        _scored_line("score@noise", "test_noise", profile.labeled.get(source, 0))
+        if source
+        else "  score@noise: no NOISE split (corrupt.source_split is empty): reported, not scored",
         "  score_ov: "
         + (
-            f"{profile.openset.get('test', 0)} test clips with OV sets"
-            if profile.openset.get("test")
-            else "no OV sets in test: word sets written, not scored"
+            f"{profile.openset[ov_split]} {ov_split} clips with OV sets"
+            if profile.openset.get(ov_split)
+            else f"no OV sets in {ov_split}: word sets written, not scored"
         ),
-        f"  pseudo_label, retrain: {profile.count('unlabeled')} unlabeled clips"
-        + ("" if profile.count("unlabeled") else " (nothing to pseudo-label; reported, not an error)"),
+        f"  pseudo_label, retrain: {profile.count(pool)} {pool} clips"
+        + ("" if profile.count(pool) else " (nothing to pseudo-label; reported, not an error)"),
         "  ablation: each modality and combination under the training protocol",
     ]
     return lines
 
 
-def _scored_line(stage: str, split: str, labeled: dict[str, int]) -> str:
-    count = labeled.get(split, 0)
-    return f"  {stage}: " + (
-        f"{count} labeled {split} clips" if count else f"no labels in {split}: predictions only"
-    )
+def _scored_line(stage: str, split: str, labeled: int) -> str:
+    scored = f"{labeled} labeled {split} clips" if labeled else f"no labels in {split}: predictions only"
+    return f"  {stage}: {scored}"
 
 
 def init(
