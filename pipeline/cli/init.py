@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 
 from pipeline.cli.common import user_errors
+from pipeline.cli.extraction_time import estimate
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest, warn_missing_media
 from pipeline.corpus.profile import CorpusProfile, corpus_profile, params_for
-from pipeline.features.rates import estimate
 from pipeline.params import ParamError, pick
 from pipeline.params_file import set_keys
 from pipeline.schema import check_params

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-# make demo's extract stages over 8,240 clips (2026-12-02); hubert-tiny from bench/extract.py
+# a fresh clone's make demo, extract stages over 8,240 clips (2026-12-02); hubert-tiny: bench/extract.py
 CPU_CLIPS_PER_S = {
     "random:hubert-tiny": 90.0,
-    "random:hubert-small": 5.5,
-    "random:clip-tiny": 83.0,
-    "minilm": 270.0,
+    "random:hubert-small": 6.7,
+    "random:clip-tiny": 90.0,
+    "minilm": 300.0,
 }
 
 
