@@ -66,6 +66,10 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
     return lines
 
 
+def _yaml_value(value: object) -> str:
+    return '""' if value == "" else str(value)
+
+
 def _scored_line(stage: str, split: str, labeled: int) -> str:
     scored = f"{labeled} labeled {split} clips" if labeled else f"no labels in {split}: predictions only"
     return f"  {stage}: {scored}"
@@ -103,5 +107,5 @@ def init(
         values = check_params(params)
     counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())
     typer.echo(f"{manifest}: {len(loaded.rows)} clips ({counts})")
-    typer.echo(f"wrote {params}: " + "; ".join(f"{k} = {v}" for k, v in settings.items()))
+    typer.echo(f"wrote {params}: " + "; ".join(f"{k} = {_yaml_value(v)}" for k, v in settings.items()))
     typer.echo("\n".join(_plan(profile, values, settings)))
