@@ -104,6 +104,7 @@ def test_init_writes_what_the_mertools_corpus_implies(mertools_project):
     assert params["dataset"]["manifest"] == "data/mer2024/manifest.csv"
     assert params["labels"] == LABELS and params["modalities"] == ["audio", "video", "text"]
     assert params["selftrain"]["truth"] == "" and params["corrupt"]["source_split"] == "test"
+    assert "train.folds = 3" in printed  # the rarest class has 3 training clips, fewer than 5 folds
     assert "test -> test_noise (6 clips)" in printed and "3 unlabeled clips" in printed
     assert "random-init stand-in" in printed
 
@@ -170,6 +171,10 @@ def test_init_keeps_params_comments_and_refuses_the_derived_manifest(tmp_path):
     text = params.read_text()
     assert "# The source corpus's manifest" in text and "labels: [calm, tense, joyful, frustrated]" in text
     assert yaml.safe_load(text)["dataset"]["manifest"] == "corpus/manifest.csv"
+    one = tmp_path / "corpus" / "one.csv"
+    one.write_text("name,split,label\na,train,calm\nb,train,calm\nc,train,tense\n")
+    refused = mer("init", str(one), "--params", str(params))
+    assert refused.returncode == 2 and "'tense' has 1" in refused.stderr
     derived = tmp_path / "data/corpus/manifest.csv"
     derived.parent.mkdir(parents=True)
     derived.write_bytes(table.read_bytes())

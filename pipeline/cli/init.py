@@ -12,7 +12,7 @@ from pipeline.cli.common import user_errors
 from pipeline.cli.extraction_time import estimate
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest, warn_missing_media
 from pipeline.corpus.profile import CorpusProfile, corpus_profile, params_for
-from pipeline.params import ParamError, pick
+from pipeline.params import ParamError, load_params, pick
 from pipeline.params_file import set_keys
 from pipeline.schema import check_params
 
@@ -100,9 +100,14 @@ def init(
         profile = corpus_profile(loaded)
         if chosen:
             profile = replace(profile, labels=chosen)
-        if not profile.labels:
-            raise ParamError(f"{manifest}: no row has a label, so there is nothing to train on")
-        settings = params_for(profile, _project_path(manifest, root))
+        rarest = min(profile.train_classes.items(), key=lambda item: item[1], default=("", 0))
+        if rarest[1] < 2:
+            raise ParamError(
+                f"{manifest}: cross-validated training needs at least 2 labeled train clips of every class; "
+                + (f"{rarest[0]!r} has {rarest[1]}" if rarest[0] else "no train clip has a label")
+            )
+        folds = pick(load_params(params), "train.folds", int)
+        settings = params_for(profile, _project_path(manifest, root), folds)
         set_keys(params, settings)
         values = check_params(params)
     counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())

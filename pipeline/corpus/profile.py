@@ -15,6 +15,7 @@ class CorpusProfile:
     modalities: list[str]
     splits: dict[str, int]  # clips per split
     labeled: dict[str, int]  # labeled clips per split
+    train_classes: dict[str, int]  # labeled train clips per label
     openset: dict[str, int]  # clips with an OV set per split
 
     def count(self, split: str) -> int:
@@ -45,15 +46,17 @@ def corpus_profile(manifest: Manifest) -> CorpusProfile:
         modalities=modalities,
         splits=rows["split"].value_counts().sort_index().to_dict(),
         labeled=rows.loc[has["label"], "split"].value_counts().sort_index().to_dict(),
+        train_classes=rows.loc[has["label"] & (rows["split"] == "train"), "label"].value_counts().to_dict(),
         openset=rows.loc[has["openset"], "split"].value_counts().sort_index().to_dict(),
     )
 
 
-def params_for(profile: CorpusProfile, manifest: str) -> dict[str, Any]:
-    """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is."""
+def params_for(profile: CorpusProfile, manifest: str, folds: int) -> dict[str, Any]:
+    """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is; train.folds only when the
+    rarest training class has fewer clips than `folds` (stratified folds need one of each per fold)."""
     noise_source = "test" if profile.count("test") else ""
     augment = "train" if profile.count("train") and noise_source != "train" else ""
-    return {
+    settings = {
         "dataset.manifest": manifest,
         "labels": profile.labels,
         "modalities": profile.modalities,
@@ -62,3 +65,7 @@ def params_for(profile: CorpusProfile, manifest: str) -> dict[str, Any]:
         "train.noise_augment": bool(augment),
         "selftrain.truth": "",
     }
+    rarest = min(profile.train_classes.values(), default=0)
+    if rarest < folds:
+        settings["train.folds"] = rarest
+    return settings
