@@ -8,20 +8,16 @@ Usage: corrupt.py SOURCE_MANIFEST OUT_DIR OUT_MANIFEST
 import sys
 from pathlib import Path
 
-from pipeline.corpus.manifest import read_manifest, warn_missing_media
+from pipeline.corpus.manifest import ensure_source, read_manifest, warn_missing_media
 from pipeline.corpus.noise_split import build_noise_split, noise_targets
 from pipeline.media.corrupt import corrupt_config
-from pipeline.params import ParamError, labels_param, load_params
+from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 
 
 def main() -> None:
     source, out_dir, out_manifest = map(Path, sys.argv[1:4])
-    if source.resolve() == out_manifest.resolve():
-        raise ParamError(
-            f"dataset.manifest is {source}, the derived manifest this stage writes: point it at your "
-            "corpus's own manifest (for example one written by `mer corpus import-csv`)"
-        )
+    ensure_source(source, out_manifest)
     params = load_params()
     cfg = corrupt_config(params)
     manifest = read_manifest(source, labels_param(params))

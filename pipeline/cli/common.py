@@ -13,10 +13,15 @@ from pipeline.params import labels_param, load_params
 from pipeline.stage import USER_ERRORS
 
 
+def label_list(labels: str | None) -> list[str] | None:
+    """A --labels value ("a, b,c") as a list; None when the option was not given."""
+    return [w.strip() for w in labels.split(",") if w.strip()] if labels else None
+
+
 def labels_from(params_path: Path, labels: str | None) -> list[str]:
     """--labels wins; else params.yaml's `labels` when the file exists; else the MER2024 six."""
     if labels:
-        return [w.strip() for w in labels.split(",") if w.strip()]
+        return label_list(labels)
     if params_path.is_file():
         return labels_param(load_params(params_path))
     return list(EMOTIONS)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import LABELS_OPTION, PARAMS_OPTION, labels_from, user_errors
+from pipeline.cli.common import LABELS_OPTION, PARAMS_OPTION, label_list, labels_from, user_errors
 from pipeline.corpus.generic_csv import import_csv
 from pipeline.corpus.manifest import (
     ensure_valid,
@@ -29,7 +29,7 @@ IMPORT_LABELS_OPTION = typer.Option(
 
 
 def _checked_write(rows, out: Path, labels: str | None) -> None:
-    allowed = [w.strip() for w in labels.split(",") if w.strip()] if labels else None
+    allowed = label_list(labels)
     ensure_valid(rows, out, allowed)
     write_manifest(rows, out)
     manifest = read_manifest(out, allowed)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import user_errors
+from pipeline.cli.common import label_list, user_errors
 from pipeline.cli.extraction_time import estimate
-from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest, warn_missing_media
+from pipeline.corpus.manifest import DERIVED_MANIFEST, ensure_source, read_manifest, warn_missing_media
 from pipeline.corpus.profile import CorpusProfile, corpus_profile, params_for
 from pipeline.params import ParamError, load_params, pick
 from pipeline.params_file import set_keys
@@ -92,15 +92,14 @@ def init(
     extraction takes. Your manifest is read, never written."""
     with user_errors():
         root = params.absolute().parent
-        if manifest.absolute() == (root / DERIVED_MANIFEST).absolute():
-            raise ParamError(f"{manifest} is the derived manifest `corrupt` writes; give your corpus's own")
-        chosen = [w.strip() for w in labels.split(",") if w.strip()] if labels else None
+        ensure_source(manifest, root / DERIVED_MANIFEST)
+        chosen = label_list(labels)
         loaded = read_manifest(manifest, chosen)
         warn_missing_media(loaded)
         profile = corpus_profile(loaded)
         if chosen:
             profile = replace(profile, labels=chosen)
-        rarest = min(profile.train_classes.items(), key=lambda item: item[1], default=("", 0))
+        rarest = profile.rarest_class()
         if rarest[1] < 2:
             raise ParamError(
                 f"{manifest}: cross-validated training needs at least 2 labeled train clips of every class; "

@@ -153,9 +153,21 @@ def with_all_columns(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(**dict.fromkeys(missing, "")) if missing else rows
 
 
-def ensure_valid(rows: pd.DataFrame, path: Path, labels: list[str] | None) -> None:
+def ensure_source(source: Path, derived: Path) -> None:
+    """The source corpus must not be the derived manifest `corrupt` writes over."""
+    if source.resolve() == derived.resolve():
+        raise ManifestError(
+            source,
+            [
+                "this is the derived manifest `corrupt` writes, not a source corpus: point "
+                "dataset.manifest (or `mer init`) at your corpus's own manifest"
+            ],
+        )
+
+
+def ensure_valid(rows: pd.DataFrame, path: Path, labels: list[str] | None, contained: bool = True) -> None:
     """Raise ManifestError naming `path` when the rows break the contract."""
-    problems = validate(rows.reset_index(drop=True), labels)
+    problems = validate(rows.reset_index(drop=True), labels, contained)
     if problems:
         raise ManifestError(path, problems)
 
@@ -202,9 +214,7 @@ def read_manifest(path: str | Path, labels: list[str] | None = None, contained: 
     bad_text = frozenset(rows["name"].iloc[r] for r, _ in cells)
     for r, c in cells:
         rows.iat[r, c] = _replaced(rows.iat[r, c])
-    problems = validate(rows, labels, contained)
-    if problems:
-        raise ManifestError(path, problems)
+    ensure_valid(rows, path, labels, contained)
     return Manifest(path=path, rows=rows.reset_index(drop=True), bad_text=bad_text)
 
 

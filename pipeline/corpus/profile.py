@@ -21,6 +21,10 @@ class CorpusProfile:
     def count(self, split: str) -> int:
         return self.splits.get(split, 0)
 
+    def rarest_class(self) -> tuple[str, int]:
+        """The labeled training class with the fewest clips: what bounds stratified folds."""
+        return min(self.train_classes.items(), key=lambda item: item[1], default=("", 0))
+
 
 def ordered_labels(found: set[str]) -> list[str]:
     """MER2024's id order (MERTools) when every label is one of its six, else alphabetical."""
@@ -65,7 +69,7 @@ def params_for(profile: CorpusProfile, manifest: str, folds: int) -> dict[str, A
         "train.noise_augment": bool(augment),
         "selftrain.truth": "",
     }
-    rarest = min(profile.train_classes.values(), default=0)
+    rarest = profile.rarest_class()[1]
     if rarest < folds:
         settings["train.folds"] = rarest
     return settings
