@@ -33,9 +33,10 @@ def _setup(work: Path, manifest: Path, clips: int, modality: str) -> tuple[Path,
     rows = pd.read_csv(manifest, dtype=str, keep_default_na=False).head(clips)
     subset = manifest.parent / "bench_faults_manifest.csv"
     rows.to_csv(subset, index=False)
-    settings = {"model": MODELS[modality], "device": "cpu", "workers": 1, "shards": 32}
+    settings = {"modality": modality, "model": MODELS[modality], "device": "cpu", "workers": 1, "shards": 32}
     params = work / "params.yaml"
-    params.write_text(yaml.safe_dump({"features": {"max_failed_fraction": 1.0, modality: settings}}))
+    features = {"max_failed_fraction": 1.0, "sets": {modality: settings}}
+    params.write_text(yaml.safe_dump({"features": features}))
     return subset, params
 
 

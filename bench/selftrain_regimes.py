@@ -15,7 +15,7 @@ Usage on the default demo (BENCHMARKS.md "Self-training", last block): after `ma
 The earlier blocks' figures, on a larger scratch project:
   git clone . /tmp/big && ln -s "$PWD/.venv" /tmp/big/.venv
   # in /tmp/big/params.yaml: demo.unlabeled 3000, demo.test 1000, demo.text_misleading 0.05
-  (cd /tmp/big && PATH=$PWD/.venv/bin:$PATH dvc repro extract@audio extract@video extract@text)
+  (cd /tmp/big && PATH=$PWD/.venv/bin:$PATH dvc repro extract@hubert extract@clip extract@minilm)
   .venv/bin/python bench/selftrain_regimes.py --project /tmp/big --labeled 300 --seeds 0,1,2,3,4 \\
       '{"threshold": 0.9, "rounds": 2}' '{"threshold": 0.9, "min_class_precision": 0.8, "rounds": 2}'
   (--labeled 90 keeps a stratified 90 of the 300 train clips instead.)
@@ -36,7 +36,7 @@ from sklearn.model_selection import train_test_split
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
 from pipeline.params import labels_param, load_params
 from pipeline.tracks.score import TRACK_SPLITS
-from pipeline.training.config import modalities, train_config
+from pipeline.training.config import train_config
 from pipeline.training.pseudo_labels import read_truth, select, select_config
 from pipeline.training.run import LabeledSet, labeled_set, prediction_table, split_waf, train
 from pipeline.training.selftrain import run_rounds
@@ -70,12 +70,12 @@ def main() -> None:
     out = args.out.resolve()
     os.chdir(args.project)
     params = load_params()
-    labels, base_train, mods = labels_param(params), train_config(params), modalities(params)
+    labels, base_train = labels_param(params), train_config(params)
     base_select = select_config(params, labels)
     settings = [json.loads(s) for s in args.settings]
     configs = [replace(base_select, **setting) for setting in settings]  # bad keys stop before training
     full = labeled_set(read_manifest(DERIVED_MANIFEST, labels, contained=False), labels, base_train)
-    views = views_from_params(params, Path("data/features"), mods, full.names)
+    views = views_from_params(params, Path("data/features"), full.names)
     truth = read_truth(base_select.truth)
     rows = []
     print("seed  setting  round  selected  precision  SEMI gain  NOISE gain  per-class precision")

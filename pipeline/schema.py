@@ -15,25 +15,28 @@ from typing import Any
 from pipeline.params import ParamError, checking, load_params, pick
 
 
-def _builders(labels: list[str]) -> list[Callable[[dict], Any]]:
+def _builders(params: dict, labels: list[str]) -> list[Callable[[dict], Any]]:
     from pipeline.demo.corpus import demo_config
-    from pipeline.features.config import MODALITIES, extract_config
+    from pipeline.features.config import extract_config, set_names
     from pipeline.media.corrupt import corrupt_config
     from pipeline.params import labels_param
     from pipeline.tracks.ov_score import ov_config
-    from pipeline.training.config import modalities, train_config
+    from pipeline.training.config import train_config
     from pipeline.training.pseudo_labels import select_config
-    from pipeline.training.views import view_spec
+    from pipeline.training.views import train_sets, view_spec
 
+    with checking():
+        sets, chosen = set_names(params), train_sets(params)
     return [
         labels_param,
         partial(pick, key="dataset.manifest", kind=str),
-        modalities,
         demo_config,
         corrupt_config,
-        *(partial(extract_config, modality=m) for m in MODALITIES),
+        set_names,
+        *(partial(extract_config, name=name) for name in sets),
         train_config,
-        *(partial(view_spec, modality=m) for m in MODALITIES),
+        train_sets,
+        *(partial(view_spec, name=name) for name in dict.fromkeys(chosen + sets)),
         ov_config,
         partial(select_config, labels=labels),
     ]
@@ -49,9 +52,9 @@ def _unknown_keys(node: dict, prefix: str, known: set[str]) -> list[str]:
     errors = []
     for key, value in node.items():
         full = f"{prefix}{key}"
-        if full in known:
-            continue
         below = {k[len(full) + 1 :] for k in known if k.startswith(full + ".")}
+        if full in known and not (below and isinstance(value, dict)):
+            continue
         if below and isinstance(value, dict):
             errors += _unknown_keys(value, full + ".", known)
         elif below:
@@ -71,7 +74,7 @@ def _unknown_message(full: str, prefix: str, known: set[str]) -> str:
 def problems(params: dict) -> list[str]:
     """Every problem (unknown keys, wrong types, out-of-range values), not just the first; each once."""
     with checking() as check:
-        for build in _builders(_labels_or_empty(params)):
+        for build in _builders(params, _labels_or_empty(params)):
             build(params)
     return list(dict.fromkeys(_unknown_keys(params, "", check.keys) + check.problems))
 

@@ -1,4 +1,4 @@
-"""DVC stage `ablation`: each single modality, each pair and all three under the training protocol.
+"""DVC stage `ablation`: each feature set alone, each modality, each pair and all of them, one protocol.
 
 Usage: ablation.py MANIFEST FEATURES_DIR OUT_JSON
 """
@@ -12,26 +12,21 @@ from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
 from pipeline.tracks.score import TRACK_SPLITS
-from pipeline.training.config import modalities, train_config
+from pipeline.training.config import train_config
 from pipeline.training.run import ablation, labeled_set
-from pipeline.training.views import view_spec
+from pipeline.training.views import views_from_params
 
 
 def main() -> None:
     manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     params = load_params()
-    labels, cfg, mods = labels_param(params), train_config(params), modalities(params)
+    labels, cfg = labels_param(params), train_config(params)
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
-    results = ablation(
-        data,
-        {m: features / m for m in mods},
-        {m: view_spec(params, m) for m in mods},
-        labels,
-        cfg,
-        TRACK_SPLITS,
-    )
+    views = views_from_params(params, features, data.names)
+    results = ablation(data, views, labels, cfg, TRACK_SPLITS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"model": cfg.model, "waf": results}, indent=2))
+    sets = {v.name: v.modality for v in views}
+    out.write_text(json.dumps({"model": cfg.model, "sets": sets, "waf": results}, indent=2))
     for subset, scores in results.items():
         print(f"{subset:18} " + "  ".join(f"{track} WAF {shown(value)}" for track, value in scores.items()))
 

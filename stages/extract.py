@@ -1,6 +1,6 @@
-"""DVC stage `extract@<modality>`: one modality's feature store from the manifest.
+"""DVC stage `extract@<set>`: one feature set's store (features.sets.<set>) from the manifest.
 
-Usage: extract.py MODALITY MANIFEST STORE_DIR
+Usage: extract.py SET MANIFEST STORE_DIR
 """
 
 import sys
@@ -14,12 +14,12 @@ from pipeline.stage import run_stage
 
 
 def main() -> None:
-    modality, manifest_path, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    cfg = extract_config(load_params(), modality)
+    name, manifest_path, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    cfg = extract_config(load_params(), name)
     manifest = read_manifest(manifest_path, contained=False)
     warn_missing_media(manifest)
     result = extract(manifest, cfg, store)
-    print(f"{modality}: {result.summary()} -> {store}")
+    print(f"{name} ({cfg.modality}): {result.summary()} -> {store}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown, signed
 from pipeline.tracks.score import TRACK_SPLITS
-from pipeline.training.config import modalities, train_config
+from pipeline.training.config import train_config
 from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select, select_config
 from pipeline.training.run import labeled_set, split_waf
 from pipeline.training.selftrain import RoundReport, run_rounds
@@ -46,12 +46,12 @@ def per_class(report: RoundReport) -> str:
 def main() -> None:
     manifest_path, features, teacher_path, first_path, out = map(Path, sys.argv[1:6])
     params = load_params()
-    labels, train_cfg, mods = labels_param(params), train_config(params), modalities(params)
+    labels, train_cfg = labels_param(params), train_config(params)
     cfg = select_config(params, labels)
     truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, train_cfg)
-    views = views_from_params(params, features, mods, data.names)
+    views = views_from_params(params, features, data.names)
     teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
     first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)
     student, selected, reports = run_rounds(

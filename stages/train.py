@@ -9,18 +9,17 @@ from pathlib import Path
 from pipeline.corpus.manifest import read_manifest
 from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
-from pipeline.training.config import modalities, train_config
+from pipeline.training.config import train_config
 from pipeline.training.run import labeled_set, train, write_outputs
-from pipeline.training.views import load_views, view_spec
+from pipeline.training.views import views_from_params
 
 
 def main() -> None:
     manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     params = load_params()
-    labels, cfg, mods = labels_param(params), train_config(params), modalities(params)
-    specs = {m: view_spec(params, m) for m in mods}
+    labels, cfg = labels_param(params), train_config(params)
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
-    views = load_views({m: features / m for m in mods}, specs, data.names)
+    views = views_from_params(params, features, data.names)
     result = train(data, views, labels, cfg)
     write_outputs(out, data, views, labels, cfg, result)
     print(

@@ -49,7 +49,7 @@ def new_project(folder: Path) -> Path:
 def fast_features(project: Path) -> dict:
     """The project's `features` with the tiny audio stand-in and decoding in the stage's own process."""
     features = yaml.safe_load((project / "params.yaml").read_text())["features"]
-    features["audio"]["model"] = "random:hubert-tiny"
-    for modality in ("audio", "video", "text"):
-        features[modality]["workers"] = 0
+    features["sets"]["hubert"]["model"] = "random:hubert-tiny"
+    for settings in features["sets"].values():
+        settings["workers"] = 0
     return features

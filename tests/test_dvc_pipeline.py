@@ -19,12 +19,16 @@ from pipeline.features.store import store_info
 from tests.dvc_project import TINY_TRAIN, dvc, dvc_env, fast_features, new_project, set_params
 
 TINY = {"train": 40, "unlabeled": 3, "test": 6, "workers": 1}
+SETS = {"hubert": "audio", "wavlm": "audio", "clip": "video", "minilm": "text"}
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
+    """The demo profile with a second audio feature set, `wavlm`, fused beside `hubert`."""
     project = new_project(tmp_path_factory.mktemp("project"))
-    set_params(project, demo=TINY, train=TINY_TRAIN, features=fast_features(project))
+    features = fast_features(project)
+    features["sets"]["wavlm"] = {**features["sets"]["hubert"], "model": "random:wavlm-tiny"}
+    set_params(project, demo=TINY, train={**TINY_TRAIN, "sets": list(SETS)}, features=features)
     dvc(project, "repro")
     return project
 
@@ -59,10 +63,21 @@ def test_changing_a_corrupt_key_reruns_only_corrupt(project):
     assert "Running stage 'corrupt'" in rerun and "Running stage 'demo'" not in rerun
 
 
-def test_repro_builds_the_three_feature_stores(project):
-    for modality in ("audio", "video", "text"):
-        store = project / "data/features" / modality
-        assert store_info(store)["n"] == 95 and (store / "failures.csv").is_file()
+def test_repro_builds_one_store_per_feature_set(project):
+    for name, modality in SETS.items():
+        store = project / "data/features" / name
+        info = store_info(store)
+        assert info["n"] == 95 and info["modality"] == modality and (store / "failures.csv").is_file()
+    assert store_info(project / "data/features/wavlm")["model"] == "random:wavlm-tiny"
+
+
+def test_training_fuses_both_audio_sets_and_the_ablation_reports_each_set_and_modality(project):
+    summary = json.loads((project / "data/train/summary.json").read_text())
+    assert list(summary["encoders"]) == list(SETS)
+    ablation = json.loads((project / "data/metrics/ablation.json").read_text())
+    assert ablation["sets"] == SETS
+    assert list(ablation["waf"])[:4] == ["hubert", "wavlm", "hubert+wavlm", "clip"]
+    assert "hubert+wavlm+clip+minilm" in ablation["waf"] and len(ablation["waf"]) == 2 + 7
 
 
 def git(repo: Path, *args: str) -> None:
@@ -77,22 +92,23 @@ def test_team_shares_stores_through_a_dvc_remote_without_re_extraction(project, 
     dvc(project, "push")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(project), str(clone))
-    assert not (clone / "data/features/audio").exists()
+    assert not (clone / "data/features/hubert").exists()
     dvc(clone, "pull")
     assert "up to date" in dvc(clone, "status").stdout
     again = dvc(clone, "repro").stdout
     assert "Running stage" not in again and "didn't change, skipping" in again
-    assert store_info(clone / "data/features/audio")["n"] == 95
+    assert store_info(clone / "data/features/hubert")["n"] == 95
 
 
-def test_changing_an_audio_feature_key_reruns_only_audio_extraction(project):
-    audio = yaml.safe_load((project / "params.yaml").read_text())["features"]["audio"]
-    set_params(project, features={"audio": {**audio, "window_s": 5.0}})
+def test_changing_one_feature_set_key_reruns_only_that_set(project):
+    features = yaml.safe_load((project / "params.yaml").read_text())["features"]
+    wavlm = features["sets"]["wavlm"]
+    set_params(project, features={"sets": {**features["sets"], "wavlm": {**wavlm, "window_s": 5.0}}})
     status = dvc(project, "status").stdout
-    assert "extract@audio:" in status
-    for other in ("extract@video", "extract@text", "demo:", "corrupt:"):
+    assert "extract@wavlm:" in status
+    for other in ("extract@hubert", "extract@clip", "extract@minilm", "demo:", "corrupt:"):
         assert other not in status
-    set_params(project, features={"audio": audio})
+    set_params(project, features={"sets": features["sets"]})
     assert "up to date" in dvc(project, "status").stdout
 
 

@@ -150,13 +150,16 @@ def _params(path: Path, shards: int) -> Path:
     params = {
         "features": {
             "max_failed_fraction": 0.05,
-            "audio": {
-                "model": "random:hubert-tiny",
-                "device": "cpu",
-                "batch_size": 2,
-                "bucket": 2,
-                "workers": 0,
-                "shards": shards,
+            "sets": {
+                "audio": {
+                    "modality": "audio",
+                    "model": "random:hubert-tiny",
+                    "device": "cpu",
+                    "batch_size": 2,
+                    "bucket": 2,
+                    "workers": 0,
+                    "shards": shards,
+                },
             },
         }
     }

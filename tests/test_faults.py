@@ -63,12 +63,12 @@ def zoo(tmp_path_factory) -> Path:
 
 
 def _params(path: Path, **audio_overrides) -> Path:
-    features = {
-        m: {"model": model, "device": "cpu", "batch_size": 4, "workers": 0, "shards": 4}
+    sets = {
+        m: {"modality": m, "model": model, "device": "cpu", "batch_size": 4, "workers": 0, "shards": 4}
         for m, model in MODELS.items()
     }
-    features["audio"] |= audio_overrides
-    path.write_text(yaml.safe_dump({"features": {"max_failed_fraction": 1.0, **features}}))
+    sets["audio"] |= audio_overrides
+    path.write_text(yaml.safe_dump({"features": {"max_failed_fraction": 1.0, "sets": sets}}))
     return path
 
 

@@ -35,8 +35,22 @@ def test_shipped_params_have_no_problems(shipped):
     [
         (lambda p: p.update(featurs=p.pop("features")), "unknown key featurs: did you mean features?"),
         (
-            lambda p: p["features"]["audio"].update(layer=p["features"]["audio"].pop("layers")),
-            "unknown key features.audio.layer: did you mean features.audio.layers?",
+            lambda p: (hubert := p["features"]["sets"]["hubert"]).update(layer=hubert.pop("layers")),
+            "unknown key features.sets.hubert.layer: did you mean features.sets.hubert.layers?",
+        ),
+        (
+            lambda p: p["features"]["sets"]["hubert"].update(modality="speech"),
+            "features.sets.hubert.modality must be one of ['audio', 'video', 'text'], got 'speech'",
+        ),
+        (lambda p: p["features"].update(sets={}), "features.sets must map one or more set names"),
+        (
+            lambda p: p["features"]["sets"].update({"my set": p["features"]["sets"]["hubert"]}),
+            "features.sets must map one or more set names",
+        ),
+        (lambda p: p["train"].update(sets=["hubert", "hubert"]), "train.sets must be a non-empty list"),
+        (
+            lambda p: p["train"]["views"].update(hubert={"sequence": True}),
+            "train.views.hubert.sequence is for video sets; hubert is a audio set",
         ),
         (
             lambda p: p["train"].update(hiden_dim=64),

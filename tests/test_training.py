@@ -110,6 +110,17 @@ def test_modality_dropout_never_drops_everything():
     assert 0.3 < kept.float().sum() / present.float().sum() < 0.6  # mostly one restored modality per row
 
 
+def test_modality_dropout_drops_the_sets_of_a_modality_together():
+    generator = torch.Generator().manual_seed(0)
+    present = torch.ones(4000, 4, dtype=torch.bool)
+    present[::5, 1] = False  # a set absent for some clips stays absent
+    kept = drop_modalities(present, 0.5, generator, torch.tensor([0, 0, 1, 2]))
+    assert not (kept & ~present).any() and kept.any(dim=1).all()
+    both = present[:, 1]
+    assert (kept[both, 0] == kept[both, 1]).all()
+    assert 0.3 < kept[:, 0].float().mean() < 0.7
+
+
 def test_cv_split_is_stratified_and_seeded():
     y = np.repeat(np.arange(6), [50, 40, 30, 30, 20, 10])
     first, again, other = folds(y, 5, 1), folds(y, 5, 1), folds(y, 5, 2)

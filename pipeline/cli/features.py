@@ -82,7 +82,7 @@ def merge(
 
 
 def extract(
-    modality: str = typer.Argument(..., help="audio, video or text."),
+    name: str = typer.Argument(..., help="A feature set of params.yaml's features.sets, e.g. hubert."),
     shard: str = typer.Option(
         "0/1",
         help="i/N: take the shards whose index is i modulo N: split a corpus across processes or "
@@ -91,18 +91,18 @@ def extract(
     manifest: Path = typer.Option(
         DERIVED_MANIFEST, help="Manifest (default: the derived one the `corrupt` stage writes)."
     ),
-    store: Path = typer.Option(None, help="Store folder (default: data/features/MODALITY)."),
+    store: Path = typer.Option(None, help="Store folder (default: data/features/NAME)."),
     params: Path = PARAMS_OPTION,
 ) -> None:
-    """Extract one modality with params.yaml's features.MODALITY settings; resumes finished shards."""
+    """Extract one feature set with params.yaml's features.sets.NAME settings; resumes finished shards."""
     from pipeline.features.config import extract_config  # torch and transformers: load only when used
     from pipeline.features.extract import extract as run_extract
     from pipeline.features.extract import parse_shard
 
     with user_errors():
         values = load_params(params)
-        cfg = extract_config(values, modality)
+        cfg = extract_config(values, name)
         loaded = read_manifest(manifest, contained=False)
         warn_missing_media(loaded)
-        result = run_extract(loaded, cfg, store or Path("data/features") / modality, parse_shard(shard))
-    typer.echo(f"{modality}: {result.summary()}")
+        result = run_extract(loaded, cfg, store or Path("data/features") / name, parse_shard(shard))
+    typer.echo(f"{name} ({cfg.modality}): {result.summary()}")

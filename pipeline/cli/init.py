@@ -24,6 +24,12 @@ def _project_path(manifest: Path, root: Path) -> str:
     return Path(os.path.relpath(absolute, root.absolute())).as_posix() if inside else str(absolute)
 
 
+def feature_sets(values: dict) -> dict[str, str]:
+    """Each set of features.sets with its modality."""
+    names = pick(values, "features.sets", dict)
+    return {name: pick(values, f"features.sets.{name}.modality", str) for name in names}
+
+
 def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
     source, augment = settings["corrupt.source_split"], settings["corrupt.augment_split"]
     copies = profile.count(source) + profile.count(augment)
@@ -36,16 +42,19 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
         + (f", {augment} -> {augment}_noise ({profile.count(augment)})" if augment else "")
         + f"; noise: {noise}",
     ]
-    for modality in ("audio", "video", "text"):
-        model = pick(values, f"features.{modality}.model", str)
+    for name, modality in feature_sets(values).items():
+        model = pick(values, f"features.sets.{name}.model", str)
         if modality in profile.modalities:
             stand_in = " (random-init stand-in)" if model.startswith("random:") else ""
             time = estimate(model, total)
             lines.append(
-                f"  extract@{modality}: {model}{stand_in}, up to {total} clips: {time} on a 2-core CPU"
+                f"  extract@{name} ({modality}): {model}{stand_in}, up to {total} clips: {time} "
+                "on a 2-core CPU"
             )
         else:
-            lines.append(f"  extract@{modality}: no clip has it; the store marks every clip absent (seconds)")
+            lines.append(
+                f"  extract@{name} ({modality}): no clip has it; the store marks every clip absent (seconds)"
+            )
     ov_split, pool = pick(values, "ov.split", str), pick(values, "selftrain.pool_split", str)
     lines += [
         f"  train: {pick(values, 'train.model', str)} on {profile.labeled.get('train', 0)} labeled clips",
@@ -61,7 +70,7 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
         ),
         f"  pseudo_label, retrain: {profile.count(pool)} {pool} clips"
         + ("" if profile.count(pool) else " (nothing to pseudo-label; reported, not an error)"),
-        "  ablation: each modality and combination under the training protocol",
+        "  ablation: each feature set, modality and combination under the training protocol",
     ]
     return lines
 
@@ -87,7 +96,7 @@ def init(
         "among its six, else alphabetical).",
     ),
 ) -> None:
-    """Check MANIFEST, write dataset.manifest, labels, modalities and the NOISE / self-training settings
+    """Check MANIFEST, write dataset.manifest, labels, train.sets and the NOISE / self-training settings
     it implies into params.yaml (comments kept), and print what `dvc repro` will do and roughly how long
     extraction takes. Your manifest is read, never written."""
     with user_errors():
@@ -105,8 +114,9 @@ def init(
                 f"{manifest}: cross-validated training needs at least 2 labeled train clips of every class; "
                 + (f"{rarest[0]!r} has {rarest[1]}" if rarest[0] else "no train clip has a label")
             )
-        folds = pick(load_params(params), "train.folds", int)
-        settings = params_for(profile, _project_path(manifest, root), folds)
+        before = load_params(params)
+        fused = {name: feature_sets(before).get(name, "") for name in pick(before, "train.sets", list)}
+        settings = params_for(profile, _project_path(manifest, root), pick(before, "train.folds", int), fused)
         set_keys(params, settings)
         values = check_params(params)
     counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())

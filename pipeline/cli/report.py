@@ -35,13 +35,13 @@ def _noise_lines(corruption: Path) -> list[str]:
 
 def _encoder_lines(params: dict) -> list[str]:
     lines = []
-    for modality in ("audio", "video", "text"):
-        spec = pick(params, f"features.{modality}.model", str, default="")
+    for name, settings in pick(params, "features.sets", dict, default={}).items():
+        spec = settings.get("model", "") if isinstance(settings, dict) else ""
         if spec:
             kind = (
                 "random-init stand-in, not pretrained" if spec.startswith("random:") else "pretrained weights"
             )
-            lines.append(f"{modality} encoder: {spec} ({kind})")
+            lines.append(f"{name} ({settings.get('modality', '?')}) encoder: {spec} ({kind})")
     return lines
 
 

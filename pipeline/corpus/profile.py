@@ -7,6 +7,7 @@ from typing import Any
 
 from pipeline.corpus.manifest import Manifest
 from pipeline.demo import EMOTIONS
+from pipeline.params import ParamError
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,24 @@ def corpus_profile(manifest: Manifest) -> CorpusProfile:
     )
 
 
-def params_for(profile: CorpusProfile, manifest: str, folds: int) -> dict[str, Any]:
-    """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is; train.folds only when the
-    rarest training class has fewer clips than `folds` (stratified folds need one of each per fold)."""
+def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str, str]) -> dict[str, Any]:
+    """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is: train.sets keeps the sets
+    of `sets` (name -> modality, in train.sets order; "" for a store imported without a features.sets entry,
+    kept) whose modality the corpus has; train.folds only when
+    the rarest training class has fewer clips than `folds` (stratified folds need one of each per fold)."""
+    fused = [name for name, modality in sets.items() if not modality or modality in profile.modalities]
+    if not fused:
+        raise ParamError(
+            f"train.sets ({', '.join(f'{n}: {m}' for n, m in sets.items())}) has no set of a modality "
+            f"this corpus has ({', '.join(profile.modalities) or 'none'}): add one to features.sets and "
+            "train.sets"
+        )
     noise_source = "test" if profile.count("test") else ""
     augment = "train" if profile.count("train") and noise_source != "train" else ""
     settings = {
         "dataset.manifest": manifest,
         "labels": profile.labels,
-        "modalities": profile.modalities,
+        "train.sets": fused,
         "corrupt.source_split": noise_source,
         "corrupt.augment_split": augment,
         "train.noise_augment": bool(augment),

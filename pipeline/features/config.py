@@ -1,14 +1,20 @@
-"""Extraction settings per modality, read from params.yaml's `features.<modality>.*` keys."""
+"""Extraction settings of each named feature set, read from params.yaml's `features.sets.<set>.*` keys.
+
+A feature set has a name (its store is data/features/<set>, its DVC stage extract@<set>), one modality
+and one extractor; several sets may share a modality (e.g. `hubert` and `wavlm` for audio).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 
 from pipeline.params import ParamError, invalid, pick, pick_choice, pick_range
 
 MODALITIES = ("audio", "video", "text")
+SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 
 
@@ -75,10 +81,25 @@ def _layers(params: dict, key: str) -> str | list[int]:
     return value
 
 
-def extract_config(params: dict, modality: str) -> ExtractConfig:
-    if modality not in MODALITIES:
-        raise ParamError(f"modality must be one of {list(MODALITIES)}, got {modality!r}")
-    base = f"features.{modality}"
+def set_names(params: dict) -> list[str]:
+    """The feature sets params.yaml defines, in its order."""
+    sets = pick(params, "features.sets", dict)
+    bad = [name for name in sets if not isinstance(name, str) or not SET_NAME.fullmatch(name)]
+    if not sets or bad:
+        return invalid(
+            f"features.sets must map one or more set names (letters, digits, _ and -; they name the store "
+            f"folder and the DVC stage) to their settings, got {list(sets)!r}",
+            [name for name in sets if name not in bad],
+        )
+    return list(sets)
+
+
+def extract_config(params: dict, name: str) -> ExtractConfig:
+    if name not in pick(params, "features.sets", dict):
+        defined = ", ".join(set_names(params))
+        raise ParamError(f"no feature set {name!r} in features.sets (defined: {defined})")
+    base = f"features.sets.{name}"
+    modality = pick_choice(params, f"{base}.modality", MODALITIES)
     defaults = ExtractConfig(modality=modality, model="")
     return ExtractConfig(
         modality=modality,

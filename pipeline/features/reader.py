@@ -24,6 +24,7 @@ class StoreArrays:
     random_init: bool
     frames: np.ndarray | None = None  # (N, K, D)
     frame_mask: np.ndarray | None = None  # (N, K)
+    modality: str = ""
 
 
 def _layer_index(chosen: list[int]) -> slice | list[int]:
@@ -74,4 +75,5 @@ def read_store(
         bool(attrs.get("random_init", False)),
         frames,
         frame_mask,
+        str(attrs.get("modality", "")),
     )

@@ -80,14 +80,3 @@ def training_device(cfg: TrainConfig) -> torch.device:
     if cfg.device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(cfg.device)
-
-
-def modalities(params: dict) -> list[str]:
-    chosen = pick(params, "modalities", list)
-    allowed = ("audio", "video", "text")
-    bad = [m for m in chosen if m not in allowed]
-    if not chosen or bad or len(set(chosen)) != len(chosen):
-        return invalid(
-            f"modalities must be a non-empty subset of {list(allowed)}, got {chosen!r}", list(allowed)
-        )
-    return chosen

@@ -87,6 +87,8 @@ class FoldInputs:
         self.x = {v.name: torch.from_numpy(v.x).to(device) for v in views}
         self.steps = {v.name: torch.from_numpy(v.steps_mask).to(device) for v in views if v.is_sequence}
         self.present = torch.from_numpy(np.stack([v.ok for v in views], axis=1)).to(device)
+        order = list(dict.fromkeys(v.group for v in views))
+        self.groups = torch.tensor([order.index(v.group) for v in views], device=device)
         self.mean, self.std = {}, {}
         masks = [row_mask(len(self.present), job.train) for job in jobs]
         for view in views:
@@ -198,7 +200,7 @@ def _epoch(
     for start in range(0, len(orders[0]), cfg.batch_size):
         parts = [order[start : start + cfg.batch_size] for order in orders]
         present = [
-            drop_modalities(data.present[p], cfg.modality_dropout, generators[f])
+            drop_modalities(data.present[p], cfg.modality_dropout, generators[f], data.groups)
             for p, f in zip(parts, active, strict=True)
         ]
         rows = torch.cat(parts)

@@ -16,7 +16,7 @@ from pipeline.params import ParamError
 from pipeline.tracks.metrics import waf
 from pipeline.training.config import TrainConfig
 from pipeline.training.cv import Augmentation, CVResult, cross_validate, softmax
-from pipeline.training.views import View, ViewSpec, load_views
+from pipeline.training.views import View
 
 
 @dataclass
@@ -142,23 +142,30 @@ def write_outputs(
     return table
 
 
+def ablation_subsets(views: list[View]) -> list[list[View]]:
+    """Each set alone, then every combination of modalities (all sets of each chosen modality together)."""
+    groups: dict[str, list[View]] = {}
+    for view in views:
+        groups.setdefault(view.group, []).append(view)
+    alone = [[v] for v in views if len(groups[v.group]) > 1]
+    together = [
+        [v for group in subset for v in groups[group]]
+        for size in range(1, len(groups) + 1)
+        for subset in combinations(groups, size)
+    ]
+    return alone + together
+
+
 def ablation(
-    data: LabeledSet,
-    stores: dict[str, Path],
-    specs: dict[str, ViewSpec],
-    labels: list[str],
-    cfg: TrainConfig,
-    splits: dict[str, str],
+    data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, splits: dict[str, str]
 ) -> dict[str, dict[str, float]]:
-    """Each single modality, each pair and all of them, same protocol; WAF on each scored split."""
-    views = {v.name: v for v in load_views(stores, specs, data.names)}
-    names = list(views)
+    """Every subset of ablation_subsets under the same protocol; WAF on each scored split."""
     results = {}
-    for size in range(1, len(names) + 1):
-        for subset in combinations(names, size):
-            result = train(data, [views[m] for m in subset], labels, cfg)
-            table = prediction_table(data, labels, result)
-            results["+".join(subset)] = {track: split_waf(table, split) for track, split in splits.items()}
+    for subset in ablation_subsets(views):
+        table = prediction_table(data, labels, train(data, subset, labels, cfg))
+        results["+".join(v.name for v in subset)] = {
+            track: split_waf(table, split) for track, split in splits.items()
+        }
     return results
 
 

@@ -1,4 +1,7 @@
-"""What each model sees of a modality, chosen in params without re-extraction (s3prl's lesson).
+"""What each model sees of a feature set, chosen in params without re-extraction (s3prl's lesson).
+
+`train.sets` names the stores under data/features the models fuse (sets of features.sets, or stores
+imported there); `train.views.<set>` says how each is seen.
 
 `combine` for layered stores: sum / mean / concat of chosen layers, or `learned` (the stack is kept
 and the model learns a softmax-weighted sum). Video `frames: sequence` keeps the per-frame
@@ -12,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.features.config import SET_NAME
 from pipeline.features.reader import StoreArrays, read_store
-from pipeline.params import invalid, pick, pick_choice
+from pipeline.params import ParamError, invalid, pick, pick_choice
 
 COMBINES = ("sum", "mean", "concat", "learned")
 
@@ -35,50 +39,79 @@ class View:
     steps_mask: np.ndarray | None = None
     random_init: bool = False
     model: str = ""
+    modality: str = ""  # sets of one modality are dropped together by modality dropout
+
+    @property
+    def group(self) -> str:
+        return self.modality or self.name
 
     @property
     def is_sequence(self) -> bool:
         return self.x.ndim == 3
 
 
-def view_spec(params: dict, modality: str) -> ViewSpec:
-    base = f"train.views.{modality}"
+def train_sets(params: dict) -> list[str]:
+    sets = pick(params, "train.sets", list)
+    if (
+        not sets
+        or len(set(map(str, sets))) != len(sets)
+        or not all(isinstance(s, str) and SET_NAME.fullmatch(s) for s in sets)
+    ):
+        return invalid(f"train.sets must be a non-empty list of distinct feature set names, got {sets!r}", [])
+    return sets
+
+
+def _not_video(name: str, modality: str) -> str:
+    return f"train.views.{name}.sequence is for video sets; {name} is a {modality} set: set it to false"
+
+
+def view_spec(params: dict, name: str) -> ViewSpec:
+    """The set's modality is checked here when features.sets defines it, else when its store is read."""
+    base = f"train.views.{name}"
     layers = pick(params, f"{base}.layers", (str, list), default="all")
     combine = pick_choice(params, f"{base}.combine", COMBINES, default="mean")
     sequence = pick(params, f"{base}.sequence", bool, default=False)
+    modality = pick(params, f"features.sets.{name}.modality", str, default="video")
     if sequence and modality != "video":
-        sequence = invalid(f"{base}.sequence is for video stores only", False)
+        sequence = invalid(_not_video(name, modality), False)
     return ViewSpec(layers, combine, sequence)
 
 
-def build_view(arrays: StoreArrays, spec: ViewSpec, modality: str) -> View:
+def build_view(arrays: StoreArrays, spec: ViewSpec, name: str) -> View:
+    if spec.sequence and arrays.modality != "video":
+        raise ParamError(_not_video(name, arrays.modality))
+    keep = (arrays.random_init, arrays.model, arrays.modality)
     if spec.sequence and arrays.frames is not None:
-        return View(modality, arrays.frames, arrays.ok, arrays.frame_mask, arrays.random_init, arrays.model)
+        return View(name, arrays.frames, arrays.ok, arrays.frame_mask, *keep)
     stack = arrays.utt  # read_store kept only the view's layers
     if spec.combine == "learned":
-        return View(
-            modality, stack, arrays.ok, np.ones(stack.shape[:2], bool), arrays.random_init, arrays.model
-        )
+        return View(name, stack, arrays.ok, np.ones(stack.shape[:2], bool), *keep)
     pooled = {"sum": stack.sum(axis=1), "mean": stack.mean(axis=1), "concat": stack.reshape(len(stack), -1)}
-    return View(modality, pooled[spec.combine], arrays.ok, None, arrays.random_init, arrays.model)
+    return View(name, pooled[spec.combine], arrays.ok, None, *keep)
 
 
 def load_views(stores: dict[str, Path], specs: dict[str, ViewSpec], names: list[str]) -> list[View]:
     return [
         build_view(
-            read_store(stores[m], names, specs[m].sequence, specs[m].layers, f"train.views.{m}.layers"),
-            specs[m],
-            m,
+            read_store(stores[s], names, specs[s].sequence, specs[s].layers, f"train.views.{s}.layers"),
+            specs[s],
+            s,
         )
-        for m in stores
+        for s in stores
     ]
 
 
-def views_from_params(params: dict, features: Path, modalities: list[str], names: list[str]) -> list[View]:
-    """Each modality's store under `features`, seen as train.views.<modality> asks."""
-    return load_views(
-        {m: features / m for m in modalities}, {m: view_spec(params, m) for m in modalities}, names
-    )
+def views_from_params(params: dict, features: Path, names: list[str]) -> list[View]:
+    """Each set of train.sets from its store under `features`, seen as train.views.<set> asks."""
+    sets = train_sets(params)
+    missing = [s for s in sets if not (features / s).is_dir()]
+    if missing:
+        raise ParamError(
+            f"train.sets names {', '.join(missing)} but {features} has no such store: define each in "
+            "features.sets (its extract@<set> stage builds it) or import one there "
+            "(mer features import-mertools)"
+        )
+    return load_views({s: features / s for s in sets}, {s: view_spec(params, s) for s in sets}, names)
 
 
 def row_mask(n: int, rows: np.ndarray) -> np.ndarray:
@@ -111,6 +144,7 @@ def standardize(views: list[View], train_rows: np.ndarray) -> list[View]:
                 view.steps_mask,
                 view.random_init,
                 view.model,
+                view.modality,
             )
         )
     return out

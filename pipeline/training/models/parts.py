@@ -39,16 +39,25 @@ class ModalityEncoder(nn.Module):
         return self.mlp(x)
 
 
-def drop_modalities(present: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
+def drop_modalities(
+    present: torch.Tensor, p: float, generator: torch.Generator, groups: torch.Tensor | None = None
+) -> torch.Tensor:
     """Drop each present modality with probability p per sample, never all of a sample's modalities.
-    The draws come from `generator`, a CPU generator whatever device `present` is on."""
+
+    present is (B, S) over feature sets; `groups` (S,) gives each set's modality index, so the sets of
+    one modality are dropped together (None: each set is its own modality). The draws come from
+    `generator`, a CPU generator whatever device `present` is on."""
     if p <= 0:
         return present
-    keep = present & (torch.rand(present.shape, generator=generator).to(present.device) >= p)
-    emptied = present.any(dim=1) & ~keep.any(dim=1)
+    if groups is None:
+        groups = torch.arange(present.shape[1], device=present.device)
+    count = int(groups.max()) + 1
+    had = torch.zeros(len(present), count, device=present.device).index_add_(1, groups, present.float()) > 0
+    keep = had & (torch.rand(had.shape, generator=generator).to(present.device) >= p)
+    emptied = had.any(dim=1) & ~keep.any(dim=1)
     if emptied.any():
         rows = emptied.nonzero().squeeze(1)
-        draw = torch.rand(len(rows), present.shape[1], generator=generator).to(present.device)
-        draw = draw * present[rows].float()
+        draw = torch.rand(len(rows), count, generator=generator).to(present.device)
+        draw = draw * had[rows].float()
         keep[rows, draw.argmax(dim=1)] = True
-    return keep
+    return present & keep[:, groups]
