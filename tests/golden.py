@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.features.config import EXTRACTOR_VERSIONS, ExtractConfig
-from pipeline.features.decode import ClipRef, decode
+from pipeline.features.decode import ClipRef, decode_prepared
 from pipeline.features.embedders import build_embedder
 from pipeline.features.extract import embed_group
+from pipeline.features.functionals import preparer
 from pipeline.media.write import write_clip
 
 GOLDEN = Path(__file__).with_name("golden.npz")
@@ -23,6 +24,7 @@ SPECS = [
     ("audio", "random:hubert-tiny"),
     ("audio", "random:hubert-small"),
     ("audio", "random:wavlm-tiny"),
+    ("audio", "opensmile:eGeMAPSv02"),
     ("video", "random:clip-tiny"),
     ("text", "minilm"),
     ("text", "random:qwen2-tiny"),
@@ -46,7 +48,8 @@ def fixed_clips(folder: Path) -> list[ClipRef]:
 def outputs(modality: str, spec: str, refs: list[ClipRef]) -> list[np.ndarray]:
     """The embedder's arrays for the clips, batched together as extraction batches them."""
     cfg = ExtractConfig(modality=modality, model=spec, device="cpu", dtype="float32")
-    results = embed_group(build_embedder(cfg), [decode(r, modality, cfg.frames) for r in refs], len(refs))
+    decoded = [decode_prepared(r, modality, cfg.frames, preparer(spec)) for r in refs]
+    results = embed_group(build_embedder(cfg), decoded, len(refs))
     return [np.stack([np.asarray(r[k], np.float32) for r in results]) for k in range(len(results[0]))]
 
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import h5py
@@ -18,10 +19,13 @@ import pytest
 import yaml
 
 from pipeline.corpus.manifest import read_manifest, write_manifest
-from pipeline.errors import TooManyFailures
+from pipeline.errors import StoreWriteError, TooManyFailures
 from pipeline.features.config import ExtractConfig
 from pipeline.features.extract import extract, parse_shard, shard_of
+from pipeline.features.reader import read_store
+from pipeline.features.store import Batch, StoreInfo, write_shard
 from pipeline.media.write import write_clip
+from tests.cli import mer
 from tests.conftest import NOT_UTF8, frames, manifest_row, tone, write_test_manifest
 
 MODELS = {"audio": "random:hubert-tiny", "video": "random:clip-tiny", "text": "random:qwen2-tiny"}
@@ -230,6 +234,47 @@ def test_features_info_json(broken_corpus, tmp_path):
     assert info["failed"] == 3 and info["absent"] == 1 and info["random_init"] is True
 
 
+def test_opensmile_functionals_are_a_float32_audio_set_with_failures_recorded(broken_corpus, tmp_path):
+    manifest = read_manifest(broken_corpus)
+    cfg = _cfg("audio", model="opensmile:eGeMAPSv02", workers=2)
+    extract(manifest, cfg, tmp_path / "workers")
+    extract(manifest, replace(cfg, workers=0), tmp_path / "inline")
+    for shard in sorted((tmp_path / "inline").glob("*.h5")):
+        assert shard.read_bytes() == (tmp_path / "workers" / shard.name).read_bytes()
+    failures = _failures(tmp_path / "workers")
+    for name in ("truncated", "zero", "missing"):
+        assert failures[name].startswith("failed")
+    assert failures["silent"] == "absent: silent.mp4 has no audio stream" and "good_0" not in failures
+    with h5py.File(_shard_of(tmp_path / "workers", "good_0")) as f:
+        row = list(f["names"].asstr()[:]).index("good_0")
+        assert f["utt"].dtype == np.float32 and f.attrs["dtype"] == "float32"
+        assert f["utt"].shape[1:] == (1, 88)
+        assert np.isfinite(f["utt"][row]).all() and np.abs(f["utt"][row]).max() > 0
+    info = json.loads(mer("features", "info", str(tmp_path / "workers"), "--json").stdout)
+    assert info["model"] == "opensmile:eGeMAPSv02" and info["random_init"] is False and info["dim"] == 88
+
+
+def test_compare_functionals_beyond_float16_are_stored_exactly(broken_corpus, tmp_path):
+    good = read_manifest(broken_corpus)
+    good = replace(good, rows=good.rows[good.rows["name"].isin(["good_4", "good_5"])])
+    extract(good, _cfg("audio", model="opensmile:ComParE_2016"), tmp_path / "compare")
+    arrays = read_store(tmp_path / "compare", ["good_4", "good_5"])
+    assert arrays.utt.shape == (2, 1, 6373) and arrays.ok.all() and np.isfinite(arrays.utt).all()
+    assert np.abs(arrays.utt).max() > 65504  # would be inf in float16
+
+
+def test_a_value_beyond_the_store_dtype_is_an_error_naming_the_dimension(tmp_path):
+    utt = np.zeros((2, 1, 4), np.float32)
+    utt[1, 0, 2] = 8e11
+    info = StoreInfo("audio", "opensmile:ComParE_2016", "", [0], 4, "digest", False)
+    batch = Batch(["a", "b"], utt, np.ones(2, bool), ["", ""])
+    with pytest.raises(StoreWriteError, match=r"dimension\(s\) \[2\] .*largest magnitude 8e\+11"):
+        write_shard(tmp_path / "store" / "shard-00000.h5", info, batch)
+    assert not (tmp_path / "store").exists()
+    write_shard(tmp_path / "store" / "shard-00000.h5", replace(info, dtype="float32"), batch)
+    assert read_store(tmp_path / "store", ["b"]).utt[0, 0, 2] == np.float32(8e11)
+
+
 def test_a_changed_input_file_redoes_only_that_clip(tmp_path):
     manifest_path = _corpus(tmp_path, 8)
     cfg = _cfg("audio")
@@ -245,6 +290,7 @@ def test_mertools_feature_folder_round_trip(tmp_path):
     folder.mkdir()
     rng = np.random.default_rng(0)
     vectors = {f"sample_{i:08d}": rng.normal(size=16).astype(np.float32) for i in range(5)}
+    vectors["sample_00000002"][3] = 8e11  # ComParE-sized: beyond float16, so imports are float32
     for name, vector in vectors.items():
         np.save(folder / f"{name}.npy", vector if name != "sample_00000001" else vector[None])
     (folder / "sample_00000009.npy").write_bytes(b"not an array")
@@ -281,5 +327,5 @@ def test_mertools_feature_folder_round_trip(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     for name, vector in vectors.items():
-        np.testing.assert_allclose(np.load(tmp_path / "out" / f"{name}.npy"), vector, atol=1e-2)
+        np.testing.assert_array_equal(np.load(tmp_path / "out" / f"{name}.npy"), vector)
     assert not (tmp_path / "out" / "sample_00000009.npy").exists()

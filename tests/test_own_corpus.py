@@ -102,7 +102,7 @@ def test_init_writes_what_the_mertools_corpus_implies(mertools_project):
     project, manifest, _, printed = mertools_project
     params = yaml.safe_load((project / "params.yaml").read_text())
     assert params["dataset"]["manifest"] == "data/mer2024/manifest.csv"
-    assert params["labels"] == LABELS and params["train"]["sets"] == ["hubert", "clip", "minilm"]
+    assert params["labels"] == LABELS and params["train"]["sets"] == ["hubert", "egemaps", "clip", "minilm"]
     assert params["selftrain"]["truth"] == "" and params["corrupt"]["source_split"] == "test"
     assert "train.folds = 3" in printed  # the rarest class has 3 training clips, fewer than 5 folds
     assert "test -> test_noise (6 clips)" in printed and "3 unlabeled clips" in printed
@@ -136,7 +136,7 @@ def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_proj
     assert manifest.read_bytes() == source
     assert not (project / "data/corpus/clean/manifest.csv").exists()
     params = yaml.safe_load((project / "params.yaml").read_text())
-    assert params["labels"] == sorted(OWN_LABELS) and params["train"]["sets"] == ["hubert"]
+    assert params["labels"] == sorted(OWN_LABELS) and params["train"]["sets"] == ["hubert", "egemaps"]
     assert "no labels in test: predictions only" in printed
     semi = metrics(project, "semi")
     assert semi["n"] == 0 and semi["labeled"] == 0 and semi["clips"] == 6 and "waf" not in semi
@@ -151,7 +151,8 @@ def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_proj
     assert report["rounds"][0]["selected"] == 0 and report["rounds"][0]["precision"] is None
     assert "nothing to pseudo-label" in report["rounds"][0]["note"]
     assert report["gain"] == {"semi": None, "noise": None}
-    assert list(json.loads((project / "data/metrics/ablation.json").read_text())["waf"]) == ["hubert"]
+    ablation = json.loads((project / "data/metrics/ablation.json").read_text())
+    assert list(ablation["waf"]) == ["hubert", "egemaps", "hubert+egemaps"]
     shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
     assert "SEMI  (test): WAF n/a" in shown and "no labels" in shown
 

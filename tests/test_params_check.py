@@ -44,6 +44,14 @@ def test_shipped_params_have_no_problems(shipped):
         ),
         (lambda p: p["features"].update(sets={}), "features.sets must map one or more set names"),
         (
+            lambda p: p["features"]["sets"]["clip"].update(model="opensmile:eGeMAPSv02"),
+            "features.sets.clip.model: opensmile:eGeMAPSv02 is an audio extractor, not video",
+        ),
+        (
+            lambda p: p["features"]["sets"]["egemaps"].update(model="opensmile:eGeMAPS_v9"),
+            "unknown openSMILE feature set in 'opensmile:eGeMAPS_v9'; one of opensmile:eGeMAPSv02",
+        ),
+        (
             lambda p: p["features"]["sets"].update({"my set": p["features"]["sets"]["hubert"]}),
             "features.sets must map one or more set names",
         ),

@@ -19,9 +19,10 @@ from pipeline.params import ParamError
 from pipeline.tracks.metrics import track_metrics, waf
 from pipeline.tracks.score import score_split, submission
 from pipeline.training.config import MODELS, TrainConfig
-from pipeline.training.cv import cross_validate, folds
+from pipeline.training.cv import Augmentation, cross_validate, folds
 from pipeline.training.fit import build_model, to_tensors
 from pipeline.training.models.parts import drop_modalities
+from pipeline.training.probe import best_layers, probe_layers
 from pipeline.training.run import (
     LabeledSet,
     labeled_set,
@@ -119,6 +120,21 @@ def test_modality_dropout_drops_the_sets_of_a_modality_together():
     both = present[:, 1]
     assert (kept[both, 0] == kept[both, 1]).all()
     assert 0.3 < kept[:, 0].float().mean() < 0.7
+
+
+def test_layer_probe_finds_the_layer_that_carries_the_labels(tmp_path):
+    rng = np.random.default_rng(0)
+    n, y = 160, np.arange(160) % CLASSES
+    utt = rng.normal(0, 1, (n, 4, 8)).astype(np.float32)
+    utt[:, 2] += 1.5 * rng.normal(0, 1, (CLASSES, 8)).astype(np.float32)[y]
+    names = [f"c{i:03d}" for i in range(n)]
+    _write_store(tmp_path / "store", "audio", names, utt, np.arange(n) % 10 != 0)
+    empty = np.zeros(0, np.int64)
+    data = LabeledSet(names, np.array(["train"] * n), y, np.ones(n, np.float32), Augmentation(empty, empty))
+    scores = probe_layers(tmp_path / "store", data, TrainConfig(folds=4))
+    assert [s.layer for s in scores] == [0, 1, 2, 3]
+    assert best_layers(scores)[0] == 2 and scores[2].waf > 0.8
+    assert max(s.waf for s in scores if s.layer != 2) < 0.5  # chance is 0.25
 
 
 def test_cv_split_is_stratified_and_seeded():

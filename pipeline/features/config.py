@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+from pipeline.features.functionals import spec_problem
 from pipeline.params import ParamError, invalid, pick, pick_choice, pick_range
 
 MODALITIES = ("audio", "video", "text")
@@ -41,6 +42,7 @@ class ExtractConfig:
     ray_address: str = ""  # existing Ray cluster ("" starts a local one)
     ray_actors: int = 1  # extractor actors, each loading the model once
     ray_gpus: float = 0.0  # GPUs per extractor actor
+    name: str = ""  # the feature set (features.sets.<name>): named in messages, not in the identity
 
     def digest(self) -> str:
         """What makes two stores interchangeable: the settings that change the numbers and the modality's
@@ -52,6 +54,7 @@ class ExtractConfig:
 
 # Settings that change how the work is done, not the stored numbers (nor which clips a shard holds).
 NOT_NUMERIC = (
+    "name",
     "batch_size",
     "bucket",
     "workers",
@@ -72,6 +75,12 @@ ENGINES = ("local", "ray")
 EXTRACTOR_VERSIONS: dict[str, dict[str, str]] = {
     modality: {"version": "0.1.0", "code": "045e6582b9506f22"} for modality in MODALITIES
 }
+
+
+def _model(params: dict, key: str, modality: str) -> str:
+    spec = pick(params, key, str)
+    problem = spec_problem(spec, modality)
+    return invalid(f"{key}: {problem}", spec) if problem else spec
 
 
 def _layers(params: dict, key: str) -> str | list[int]:
@@ -102,8 +111,9 @@ def extract_config(params: dict, name: str) -> ExtractConfig:
     modality = pick_choice(params, f"{base}.modality", MODALITIES)
     defaults = ExtractConfig(modality=modality, model="")
     return ExtractConfig(
+        name=name,
         modality=modality,
-        model=pick(params, f"{base}.model", str),
+        model=_model(params, f"{base}.model", modality),
         revision=pick(params, f"{base}.revision", str, default=defaults.revision),
         trust_remote_code=pick(params, f"{base}.trust_remote_code", bool, default=False),
         device=pick(params, f"{base}.device", str, default=defaults.device),

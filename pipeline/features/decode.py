@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from pipeline.corpus.manifest import Manifest
 from pipeline.media.audio import load_audio
 from pipeline.media.frames import load_frames
 from pipeline.media.result import Decoded
+
+Prepare = Callable[[Decoded], Decoded]
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,19 @@ def decode(ref: ClipRef, modality: str, frames: int) -> Decoded:
     return decode_text(ref.text, ref.text_ok)
 
 
+def decode_prepared(ref: ClipRef, modality: str, frames: int, prepare: Prepare | None = None) -> Decoded:
+    """Decoded, then `prepare`d (work an extractor does per clip in the decoding processes, e.g.
+    openSMILE functionals)."""
+    decoded = decode(ref, modality, frames)
+    return prepare(decoded) if prepare is not None else decoded
+
+
 class DecodeDataset(Dataset):
-    def __init__(self, refs: list[ClipRef], modality: str, frames: int):
-        self.refs, self.modality, self.frames = refs, modality, frames
+    def __init__(self, refs: list[ClipRef], modality: str, frames: int, prepare: Prepare | None = None):
+        self.refs, self.modality, self.frames, self.prepare = refs, modality, frames, prepare
 
     def __len__(self) -> int:
         return len(self.refs)
 
     def __getitem__(self, index: int) -> tuple[int, Decoded]:
-        return index, decode(self.refs[index], self.modality, self.frames)
+        return index, decode_prepared(self.refs[index], self.modality, self.frames, self.prepare)

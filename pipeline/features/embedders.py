@@ -1,4 +1,5 @@
-"""One interface over the three modality embedders, built from an ExtractConfig."""
+"""One interface over the embedders (audio, video and text models, openSMILE functionals), built from an
+ExtractConfig."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from pipeline.features.audio import AudioEmbedder
 from pipeline.features.config import ExtractConfig
+from pipeline.features.functionals import FunctionalsEmbedder, is_functionals
 from pipeline.features.layers import select_layers
 from pipeline.features.models import LoadedModel, load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
@@ -17,18 +19,12 @@ from pipeline.features.video import VideoEmbedder
 
 @dataclass
 class Embedder:
-    loaded: LoadedModel
     inner: Any
     layers: list[int]
     dim: int
-
-    @property
-    def random_init(self) -> bool:
-        return self.loaded.random_init
-
-    @property
-    def description(self) -> str:
-        return self.loaded.description
+    description: str  # the spec, marked when it is a random-init stand-in
+    random_init: bool
+    dtype: str = "float16"  # what the store holds: float32 where values do not fit float16
 
     def embed(self, items: list[Any]) -> tuple[np.ndarray, ...]:
         """Always a tuple: (utt,) or, for video, (utt, frames, frame_mask)."""
@@ -43,8 +39,12 @@ def _hidden_states(loaded: LoadedModel) -> int:
 
 
 def build_embedder(cfg: ExtractConfig) -> Embedder:
+    if is_functionals(cfg.model):
+        inner = FunctionalsEmbedder(cfg.model)
+        description = f"{cfg.model} (openSMILE functionals, no weights)"
+        return Embedder(inner, [0], inner.dim, description, False, "float32")
     loaded = load_model(cfg.model, cfg.revision, cfg.trust_remote_code, cfg.device, cfg.dtype, cfg.seed)
-    key = f"features.{cfg.modality}.layers"
+    key = f"features.sets.{cfg.name}.layers"
     if cfg.modality == "audio":
         layers = select_layers(cfg.layers, _hidden_states(loaded), key)
         inner = AudioEmbedder(loaded, layers, cfg.window_s)
@@ -56,4 +56,4 @@ def build_embedder(cfg: ExtractConfig) -> Embedder:
         inner = TextEmbedder(
             loaded, load_tokenizer(loaded, cfg.trust_remote_code), layers, cfg.prompt, cfg.max_tokens
         )
-    return Embedder(loaded, inner, layers, inner.dim)
+    return Embedder(inner, layers, inner.dim, loaded.description, loaded.random_init)

@@ -28,6 +28,7 @@ from pipeline.errors import TooManyFailures
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import ClipRef, DecodeDataset, clip_refs
 from pipeline.features.embedders import Embedder, build_embedder
+from pipeline.features.functionals import preparer
 from pipeline.features.store import (
     TMP_SUFFIX,
     Batch,
@@ -212,7 +213,7 @@ def embed_group(embedder: Embedder, decoded: list[Decoded], batch_size: int) -> 
 
 def local_results(todo: list[ClipRef], groups: list[list[int]], cfg: ExtractConfig, embedder: Embedder):
     """The local engine: DataLoader worker processes decode while the model computes."""
-    dataset = DecodeDataset(todo, cfg.modality, cfg.frames)
+    dataset = DecodeDataset(todo, cfg.modality, cfg.frames, preparer(cfg.model))
     for group in _loader(dataset, groups, cfg.workers):
         yield from embed_group(embedder, [d for _, d in group], cfg.batch_size)
 
@@ -227,6 +228,7 @@ def store_info(cfg: ExtractConfig, embedder: Embedder) -> StoreInfo:
         cfg.digest(),
         embedder.random_init,
         cfg.frames if cfg.modality == "video" else 0,
+        embedder.dtype,
     )
 
 

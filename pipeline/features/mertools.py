@@ -38,7 +38,7 @@ def import_folder(folder: Path, store: Path, modality: str, shard_size: int = 10
         raise FileNotFoundError(f"{folder}: no .npy files (expected a MERTools <feature>-UTT folder)")
     dim = len(_vector(files[0]))
     digest = hashlib.sha256(f"mertools:{folder.name}:{dim}".encode()).hexdigest()[:16]
-    info = StoreInfo(modality, f"mertools:{folder.name}", "", [0], dim, digest, False)
+    info = StoreInfo(modality, f"mertools:{folder.name}", "", [0], dim, digest, False, dtype="float32")
     for old in shard_paths(store):
         old.unlink()
     for index, start in enumerate(range(0, len(files), shard_size)):

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 import numpy as np
 
 from pipeline.features.config import ExtractConfig
-from pipeline.features.decode import ClipRef, decode
+from pipeline.features.decode import ClipRef, Prepare, decode_prepared
 from pipeline.features.embedders import build_embedder
 from pipeline.features.extract import Result, embed_group, store_info
+from pipeline.features.functionals import preparer
 from pipeline.features.store import StoreInfo
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,14 @@ log = logging.getLogger(__name__)
 DECODE_CPUS = 0.5
 
 
-def decode_batch(batch: dict[str, np.ndarray], modality: str, frames: int) -> dict[str, np.ndarray]:
-    """CPU task: decode a batch of clips; failures travel as Decoded values, never as exceptions."""
-    decoded = [pickle.dumps(decode(pickle.loads(ref), modality, frames)) for ref in batch["ref"]]
+def decode_batch(
+    batch: dict[str, np.ndarray], modality: str, frames: int, prepare: Prepare | None
+) -> dict[str, np.ndarray]:
+    """CPU task: decode (and prepare) a batch of clips; failures travel as Decoded values, never as
+    exceptions."""
+    decoded = [
+        pickle.dumps(decode_prepared(pickle.loads(ref), modality, frames, prepare)) for ref in batch["ref"]
+    ]
     return {"i": batch["i"], "decoded": np.array(decoded, dtype=object)}
 
 
@@ -89,7 +95,7 @@ def ray_results(
         ray.data.from_items([{"i": i, "ref": pickle.dumps(r)} for i, r in enumerate(todo)])
         .map_batches(
             decode_batch,
-            fn_kwargs={"modality": cfg.modality, "frames": cfg.frames},
+            fn_kwargs={"modality": cfg.modality, "frames": cfg.frames, "prepare": preparer(cfg.model)},
             batch_size=size,
             batch_format="numpy",
             num_cpus=DECODE_CPUS,

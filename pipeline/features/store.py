@@ -39,6 +39,7 @@ class StoreInfo:
     params_digest: str
     random_init: bool
     frames: int = 0  # K for video stores, 0 otherwise
+    dtype: str = "float16"  # of utt and frames: float32 where the values do not fit float16
 
     def attrs(self) -> dict[str, object]:
         return {
@@ -47,7 +48,7 @@ class StoreInfo:
             "revision": self.revision,
             "layers": np.asarray(self.layers, np.int64),
             "dim": self.dim,
-            "dtype": "float16",
+            "dtype": self.dtype,
             "pipeline_version": __version__,
             "params_digest": self.params_digest,
             "random_init": self.random_init,
@@ -68,6 +69,7 @@ class StoreInfo:
                 str(a["params_digest"]),
                 bool(a["random_init"]),
                 frames,
+                str(a.get("dtype", "float16")),
             )
 
 
@@ -82,15 +84,15 @@ class Batch:
     inputs: list[str] | None = None  # per clip: fingerprint of its input files and transcript
 
     def take(self, names: list[str]) -> Batch:
-        """These rows, in this order, as stored (float16)."""
+        """These rows, in this order."""
         position = {name: i for i, name in enumerate(self.names)}
         rows = np.array([position[n] for n in names], np.int64)
         return Batch(
             names,
-            self.utt.astype(np.float16, copy=False)[rows],
+            self.utt[rows],
             self.ok[rows],
             [self.errors[i] for i in rows],
-            None if self.frames is None else self.frames.astype(np.float16, copy=False)[rows],
+            None if self.frames is None else self.frames[rows],
             None if self.frame_mask is None else self.frame_mask[rows],
             None if self.inputs is None else [self.inputs[i] for i in rows],
         )
@@ -102,10 +104,10 @@ def concat(batches: list[Batch]) -> Batch:
 
     return Batch(
         [n for b in batches for n in b.names],
-        np.concatenate([b.utt.astype(np.float16, copy=False) for b in batches]),
+        np.concatenate([b.utt for b in batches]),
         np.concatenate([b.ok for b in batches]),
         [e for b in batches for e in b.errors],
-        join([None if b.frames is None else b.frames.astype(np.float16, copy=False) for b in batches]),
+        join([b.frames for b in batches]),
         join([b.frame_mask for b in batches]),
         [x for b in batches for x in (b.inputs or [""] * len(b.names))],
     )
@@ -129,17 +131,14 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
             f.attrs[key] = value
         columns = {
             "names": (batch.names, (n,), STR),
-            "utt": (batch.utt.astype(np.float16, copy=False), (n, len(info.layers), info.dim), np.float16),
+            "utt": (batch.utt.astype(info.dtype, copy=False), (n, len(info.layers), info.dim), info.dtype),
             "ok": (batch.ok, (n,), bool),
             "error": (batch.errors, (n,), STR),
             "inputs": (batch.inputs or [""] * n, (n,), STR),
         }
         if info.frames:
-            columns["frames"] = (
-                batch.frames.astype(np.float16, copy=False),
-                (n, info.frames, info.dim),
-                np.float16,
-            )
+            frames = batch.frames.astype(info.dtype, copy=False)
+            columns["frames"] = (frames, (n, info.frames, info.dim), info.dtype)
             columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
         for key, (_, shape, dtype) in columns.items():
             chunks = _layer_chunks(shape, np.dtype(dtype).itemsize) if key == "utt" else None
@@ -149,9 +148,29 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
     return image.getbuffer()
 
 
+def _check_range(path: Path, info: StoreInfo, batch: Batch) -> None:
+    """Every stored value must be finite in the store's dtype: an overflow is an error naming the
+    dimensions, never inf on disk."""
+    for key, values in (("utt", batch.utt), ("frames", batch.frames)):
+        if values is None or not values.size:
+            continue
+        with np.errstate(over="ignore"):
+            bad = ~np.isfinite(values.astype(info.dtype, copy=False))
+        if bad.any():
+            dims = np.flatnonzero(bad.reshape(-1, bad.shape[-1]).any(axis=0))
+            largest = float(np.nanmax(np.abs(values[bad])))
+            raise StoreWriteError(
+                f"{path.parent} ({info.model}): {key} values in dimension(s) {dims[:10].tolist()}"
+                f"{' ...' if len(dims) > 10 else ''} ({len(dims)} in all) are not finite as {info.dtype} "
+                f"(largest magnitude {largest:.3g}; float16 holds up to 65504): nothing was written. "
+                "Store such features as float32 (handcrafted extractors do) or fix the values"
+            )
+
+
 def write_shard(path: Path, info: StoreInfo, batch: Batch) -> None:
     """Write one complete shard: built in memory, written with plain file I/O under a temporary name,
     then renamed. A full disk then raises a clean StoreWriteError (HDF5 itself fails badly there)."""
+    _check_range(path, info, batch)
     image, tmp = _shard_image(info, batch), path.with_name(path.name + TMP_SUFFIX)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

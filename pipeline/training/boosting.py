@@ -12,16 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from pipeline.training.config import TrainConfig
 from pipeline.training.fit import FoldJob, FoldOutput
-from pipeline.training.views import View
-
-
-def pooled(view: View) -> np.ndarray:
-    """(N, D) with NaN rows where the modality is missing."""
-    x = view.x
-    if view.is_sequence:
-        w = view.steps_mask[..., None].astype(np.float32)
-        x = (x * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1.0)
-    return np.where(view.ok[:, None], x, np.nan).astype(np.float32)
+from pipeline.training.views import View, pooled
 
 
 def _booster(cfg: TrainConfig, seed: int, classes: int) -> lgb.LGBMClassifier:

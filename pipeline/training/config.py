@@ -9,7 +9,7 @@ import torch
 
 from pipeline.params import invalid, pick, pick_choice, pick_range
 
-MODELS = ("attention", "conv_attention", "mlp", "lightgbm", "lightgbm_stack")
+MODELS = ("attention", "conv_attention", "mlp", "lightgbm", "lightgbm_stack", "linear")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class TrainConfig:
     lgbm_estimators: int = 300
     lgbm_learning_rate: float = 0.05
     lgbm_leaves: int = 15
+    linear_c: float = 1.0  # linear: inverse L2 strength of the logistic regression
     fold_workers: int = 1  # folds trained in parallel processes
     device: str = "auto"  # auto: cuda when torch sees a GPU, else cpu
 
@@ -61,6 +62,7 @@ def train_config(params: dict) -> TrainConfig:
             params, "train.lgbm_learning_rate", float, 1e-5, 1.0, default=d.lgbm_learning_rate
         ),
         lgbm_leaves=pick_range(params, "train.lgbm_leaves", int, 2, 4096, default=d.lgbm_leaves),
+        linear_c=pick_range(params, "train.linear_c", float, 1e-6, 1e6, default=d.linear_c),
         fold_workers=pick_range(params, "train.fold_workers", int, 1, 64, default=d.fold_workers),
         device=_device(params, d.device),
     )

@@ -15,11 +15,12 @@ from pipeline.params import ParamError
 from pipeline.training.boosting import fit_lightgbm, fit_stacker
 from pipeline.training.config import TrainConfig
 from pipeline.training.fit import FoldJob, FoldOutput, build_model, fit_folds
+from pipeline.training.linear import fit_linear
 from pipeline.training.stacking import stackable
 from pipeline.training.views import View, row_mask, standardize
 
 log = logging.getLogger(__name__)
-FITTERS = {"lightgbm": fit_lightgbm, "lightgbm_stack": fit_stacker}
+FITTERS = {"lightgbm": fit_lightgbm, "lightgbm_stack": fit_stacker, "linear": fit_linear}
 
 
 @dataclass

@@ -114,6 +114,15 @@ def views_from_params(params: dict, features: Path, names: list[str]) -> list[Vi
     return load_views({s: features / s for s in sets}, {s: view_spec(params, s) for s in sets}, names)
 
 
+def pooled(view: View) -> np.ndarray:
+    """(N, D) with NaN rows where the set is missing; sequences averaged over their valid steps."""
+    x = view.x
+    if view.is_sequence:
+        w = view.steps_mask[..., None].astype(np.float32)
+        x = (x * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1.0)
+    return np.where(view.ok[:, None], x, np.nan).astype(np.float32)
+
+
 def row_mask(n: int, rows: np.ndarray) -> np.ndarray:
     mask = np.zeros(n, bool)
     mask[rows] = True

@@ -1,0 +1,60 @@
+"""DVC stage `probe_layers`: cross-validated WAF of a linear probe on every stored layer of each set of
+train.sets that has several layers; the best layers printed.
+
+Usage: probe_layers.py MANIFEST FEATURES_DIR OUT_JSON PLOTS_DIR
+Writes OUT_JSON and PLOTS_DIR/<set>.csv (layer, waf) for `dvc plots show`.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.corpus.manifest import read_manifest
+from pipeline.features.store import store_info
+from pipeline.params import labels_param, load_params
+from pipeline.stage import run_stage
+from pipeline.training.config import train_config
+from pipeline.training.probe import best_layers, probe_layers
+from pipeline.training.run import labeled_set
+from pipeline.training.views import train_sets
+
+
+def main() -> None:
+    manifest_path, features, out, plots = (
+        Path(sys.argv[1]),
+        Path(sys.argv[2]),
+        Path(sys.argv[3]),
+        Path(sys.argv[4]),
+    )
+    params = load_params()
+    labels, cfg = labels_param(params), train_config(params)
+    data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels)
+    report, skipped = {}, []
+    plots.mkdir(parents=True, exist_ok=True)
+    for name in train_sets(params):
+        if len(store_info(features / name)["layers"]) < 2:
+            skipped.append(name)
+            continue
+        scores = probe_layers(features / name, data, cfg)
+        report[name] = {"waf": {str(s.layer): round(s.waf, 4) for s in scores}, "best": best_layers(scores)}
+        pd.DataFrame({"layer": [s.layer for s in scores], "waf": [round(s.waf, 4) for s in scores]}).to_csv(
+            plots / f"{name}.csv", index=False
+        )
+        print(
+            f"{name}: best layers {report[name]['best']} ("
+            + ", ".join(f"{s.layer}: {s.waf:.3f}" for s in scores)
+            + ")"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    note = f"one stored layer, nothing to probe: {', '.join(skipped)}" if skipped else ""
+    out.write_text(
+        json.dumps({"probe": "linear", "folds": cfg.folds, "sets": report, "note": note}, indent=2)
+    )
+    if note:
+        print(note)
+
+
+if __name__ == "__main__":
+    run_stage(main)
