@@ -7,3 +7,7 @@ class TooManyFailures(RuntimeError):
 
 class StoreWriteError(OSError):
     """A shard could not be written (disk full, quota, permissions); finished shards are untouched."""
+
+
+class DamagedShard(OSError):
+    """A shard's data fails its checksum or cannot be read; re-extracting (or checking out) restores it."""

@@ -7,11 +7,11 @@ import sys
 from collections.abc import Callable
 
 from pipeline.corpus.manifest import ManifestError
-from pipeline.errors import StoreWriteError, TooManyFailures
+from pipeline.errors import DamagedShard, StoreWriteError, TooManyFailures
 from pipeline.params import ParamError
 from pipeline.schema import check_params
 
-USER_ERRORS = (ManifestError, ParamError, FileNotFoundError, TooManyFailures, StoreWriteError)
+USER_ERRORS = (ManifestError, ParamError, FileNotFoundError, TooManyFailures, StoreWriteError, DamagedShard)
 
 
 def setup_logging() -> None:

@@ -24,6 +24,7 @@ SPECS = [
     ("audio", "random:hubert-tiny"),
     ("audio", "random:hubert-small"),
     ("audio", "random:wavlm-tiny"),
+    ("audio", "random:whisper-tiny"),
     ("audio", "opensmile:eGeMAPSv02"),
     ("video", "random:clip-tiny"),
     ("text", "minilm"),

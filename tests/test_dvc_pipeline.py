@@ -19,15 +19,15 @@ from pipeline.features.store import store_info
 from tests.dvc_project import TINY_TRAIN, dvc, dvc_env, fast_features, new_project, set_params
 
 TINY = {"train": 40, "unlabeled": 3, "test": 6, "workers": 1}
-SETS = {"hubert": "audio", "wavlm": "audio", "egemaps": "audio", "clip": "video", "minilm": "text"}
+SETS = {"hubert": "audio", "whisper": "audio", "egemaps": "audio", "clip": "video", "minilm": "text"}
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """The demo profile (hubert and eGeMAPS for audio) with one more audio feature set, `wavlm`."""
+    """The demo profile (hubert and eGeMAPS for audio) with one more audio feature set, `whisper`."""
     project = new_project(tmp_path_factory.mktemp("project"))
     features = fast_features(project)
-    features["sets"]["wavlm"] = {**features["sets"]["hubert"], "model": "random:wavlm-tiny"}
+    features["sets"]["whisper"] = {**features["sets"]["hubert"], "model": "random:whisper-tiny"}
     set_params(project, demo=TINY, train={**TINY_TRAIN, "sets": list(SETS)}, features=features)
     dvc(project, "repro")
     return project
@@ -68,7 +68,7 @@ def test_repro_builds_one_store_per_feature_set(project):
         store = project / "data/features" / name
         info = store_info(store)
         assert info["n"] == 95 and info["modality"] == modality and (store / "failures.csv").is_file()
-    assert store_info(project / "data/features/wavlm")["model"] == "random:wavlm-tiny"
+    assert store_info(project / "data/features/whisper")["model"] == "random:whisper-tiny"
     assert store_info(project / "data/features/egemaps")["dim"] == 88
 
 
@@ -77,18 +77,18 @@ def test_training_fuses_the_audio_sets_and_the_ablation_reports_each_set_and_mod
     assert list(summary["encoders"]) == list(SETS)
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert ablation["sets"] == SETS
-    audio = ["hubert", "wavlm", "egemaps", "hubert+wavlm+egemaps"]
+    audio = ["hubert", "whisper", "egemaps", "hubert+whisper+egemaps"]
     assert list(ablation["waf"])[:5] == [*audio, "clip"]
-    assert "hubert+wavlm+egemaps+clip+minilm" in ablation["waf"] and len(ablation["waf"]) == 3 + 7
+    assert "hubert+whisper+egemaps+clip+minilm" in ablation["waf"] and len(ablation["waf"]) == 3 + 7
 
 
 def test_the_layer_probe_scores_every_layer_of_each_multi_layer_set(project):
     probe = json.loads((project / "data/metrics/layers.json").read_text())
-    assert list(probe["sets"]) == ["hubert", "wavlm", "minilm"]
+    assert list(probe["sets"]) == ["hubert", "whisper", "minilm"]
     assert list(probe["sets"]["hubert"]["waf"]) == ["0", "1", "2", "3", "4"]
     assert len(probe["sets"]["minilm"]["best"]) == 3 and "egemaps, clip" in probe["note"]
-    plot = pd.read_csv(project / "data/plots/layers/wavlm.csv")
-    assert list(plot.columns) == ["layer", "waf"] and len(plot) == 5
+    plot = pd.read_csv(project / "data/plots/layers/whisper.csv")
+    assert list(plot.columns) == ["layer", "waf"] and len(plot) == 4  # whisper-tiny: 3 layers + input
 
 
 def git(repo: Path, *args: str) -> None:
@@ -113,10 +113,10 @@ def test_team_shares_stores_through_a_dvc_remote_without_re_extraction(project, 
 
 def test_changing_one_feature_set_key_reruns_only_that_set(project):
     features = yaml.safe_load((project / "params.yaml").read_text())["features"]
-    wavlm = features["sets"]["wavlm"]
-    set_params(project, features={"sets": {**features["sets"], "wavlm": {**wavlm, "window_s": 5.0}}})
+    whisper = features["sets"]["whisper"]
+    set_params(project, features={"sets": {**features["sets"], "whisper": {**whisper, "window_s": 5.0}}})
     status = dvc(project, "status").stdout
-    assert "extract@wavlm:" in status
+    assert "extract@whisper:" in status
     for other in ("extract@hubert", "extract@egemaps", "extract@clip", "extract@minilm", "demo:", "corrupt:"):
         assert other not in status
     set_params(project, features={"sets": features["sets"]})

@@ -8,6 +8,7 @@ from pipeline.features.layers import select_layers
 from pipeline.features.models import load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
 from pipeline.features.video import FramePreprocessor, VideoEmbedder
+from pipeline.features.whisper import WhisperEmbedder
 from pipeline.params import ParamError
 
 
@@ -26,6 +27,23 @@ def test_audio_padded_batch_equals_each_clip_alone(spec):
     np.testing.assert_allclose(batch, alone, atol=1e-3)
     naive = embedder.embed([np.pad(waves[1], (0, 12_000))])
     assert np.abs(naive - alone[1]).max() > 1e-2  # averaging padded frames in would differ
+
+
+def test_whisper_mean_covers_only_the_frames_that_hold_audio():
+    loaded = load_model("random:whisper-tiny", device="cpu", dtype="float32")
+    embedder = WhisperEmbedder(loaded, [0, 1, 2, 3], window_s=30.0)
+    rng = np.random.default_rng(0)
+    waves = [rng.normal(0, 0.1, n).astype(np.float32) for n in (16_000, 4_000, 37_000)]
+    batch = embedder.embed(waves)
+    alone = np.concatenate([embedder.embed([w]) for w in waves])
+    assert batch.shape == (3, 4, 64)
+    np.testing.assert_allclose(batch, alone, atol=1e-4)
+    features = embedder.extractor([waves[0]], sampling_rate=16_000, return_tensors="pt").input_features
+    states = loaded.model.get_encoder()(features, output_hidden_states=True).hidden_states[3][0].detach()
+    assert states.shape[0] == 1500  # every input is padded to 30 s
+    np.testing.assert_allclose(alone[0, 3], states[:50].mean(0).numpy(), atol=1e-5)  # 1 s: 50 frames
+    assert np.abs(alone[0, 3] - states.mean(0).numpy()).max() > 1e-2  # the padding is left out
+    assert embedder.embed([rng.normal(0, 0.1, 16_000 * 40).astype(np.float32)]).shape == (1, 4, 64)
 
 
 def test_long_clip_windows_are_weighted_by_frames():

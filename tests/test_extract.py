@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from pipeline.corpus.manifest import read_manifest, write_manifest
-from pipeline.errors import StoreWriteError, TooManyFailures
+from pipeline.errors import DamagedShard, StoreWriteError, TooManyFailures
 from pipeline.features.config import ExtractConfig
 from pipeline.features.extract import extract, parse_shard, shard_of
 from pipeline.features.reader import read_store
@@ -234,17 +234,23 @@ def test_features_info_json(broken_corpus, tmp_path):
     assert info["failed"] == 3 and info["absent"] == 1 and info["random_init"] is True
 
 
-def test_opensmile_functionals_are_a_float32_audio_set_with_failures_recorded(broken_corpus, tmp_path):
+@pytest.mark.parametrize("model", ["opensmile:eGeMAPSv02", "random:whisper-tiny"])
+def test_each_audio_extractor_records_broken_and_absent_clips(broken_corpus, tmp_path, model):
+    extract(read_manifest(broken_corpus), _cfg("audio", model=model), tmp_path / "store")
+    failures = _failures(tmp_path / "store")
+    for name in ("truncated", "zero", "missing"):
+        assert failures[name].startswith("failed")
+    assert failures["silent"] == "absent: silent.mp4 has no audio stream"
+    assert not any(name.startswith("good") for name in failures)
+
+
+def test_opensmile_functionals_are_a_float32_audio_set_computed_in_the_workers(broken_corpus, tmp_path):
     manifest = read_manifest(broken_corpus)
     cfg = _cfg("audio", model="opensmile:eGeMAPSv02", workers=2)
     extract(manifest, cfg, tmp_path / "workers")
     extract(manifest, replace(cfg, workers=0), tmp_path / "inline")
     for shard in sorted((tmp_path / "inline").glob("*.h5")):
         assert shard.read_bytes() == (tmp_path / "workers" / shard.name).read_bytes()
-    failures = _failures(tmp_path / "workers")
-    for name in ("truncated", "zero", "missing"):
-        assert failures[name].startswith("failed")
-    assert failures["silent"] == "absent: silent.mp4 has no audio stream" and "good_0" not in failures
     with h5py.File(_shard_of(tmp_path / "workers", "good_0")) as f:
         row = list(f["names"].asstr()[:]).index("good_0")
         assert f["utt"].dtype == np.float32 and f.attrs["dtype"] == "float32"
@@ -283,6 +289,26 @@ def test_a_changed_input_file_redoes_only_that_clip(tmp_path):
     write_clip(tmp_path / "c5.mp4", None, 8, tone(3.0, 400))
     again = extract(read_manifest(manifest_path), cfg, tmp_path / "store")
     assert (again.clips, again.rewritten_shards, again.skipped_shards) == (1, 1, 2)
+
+
+def test_a_damaged_shard_is_refused_on_reading_and_extracted_again_on_resume(tmp_path):
+    manifest = read_manifest(_corpus(tmp_path, 8))
+    store = tmp_path / "store"
+    extract(manifest, _cfg("audio"), store)
+    shard = sorted(store.glob("*.h5"))[0]
+    intact = shard.read_bytes()
+    with h5py.File(shard) as f:
+        names = list(f["names"].asstr()[:])
+        offset = f["utt"].id.get_chunk_info(0).byte_offset
+    damaged = bytearray(intact)
+    for i in range(30):
+        damaged[offset + 4 + i] ^= 0xFF
+    shard.write_bytes(bytes(damaged))
+    with pytest.raises(DamagedShard, match=rf"{shard.name}: the shard is damaged \(checksum or read failure"):
+        read_store(store, names)
+    again = extract(manifest, _cfg("audio"), store)
+    assert (again.clips, again.rewritten_shards) == (len(names), 1)
+    assert shard.read_bytes() == intact
 
 
 def test_mertools_feature_folder_round_trip(tmp_path):

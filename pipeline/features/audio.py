@@ -8,6 +8,7 @@ in windows and are combined by frame counts, so a window boundary does not rewei
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -58,25 +59,41 @@ class AudioEmbedder:
         mask = (torch.arange(batch.shape[1])[None] < lengths[:, None]).long()
         out = self.model(batch.to(device, dtype), attention_mask=mask.to(device), output_hidden_states=True)
         frames = self.model._get_feat_extract_output_lengths(lengths).long()
-        states = torch.stack([out.hidden_states[i] for i in self.layers], dim=1).float().cpu()
-        valid = (torch.arange(states.shape[2])[None] < frames[:, None]).float()
-        return torch.einsum("wltd,wt->wld", states, valid), frames.float()
+        return valid_sums([out.hidden_states[i] for i in self.layers], frames), frames.float()
 
     def embed(self, waves: list[np.ndarray], batch_windows: int = 16) -> np.ndarray:
         """(B, L, D) float32 utterance vectors."""
-        windows, owner = [], []
-        for clip, wave in enumerate(waves):
-            for window in self._windows(np.pad(wave, (0, max(0, MIN_SAMPLES - len(wave))))):
-                windows.append(window.astype(np.float32))
-                owner.append(clip)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        clips = [self._windows(np.pad(wave, (0, max(0, MIN_SAMPLES - len(wave))))) for wave in waves]
         step = batch_windows if self.can_pad else 1
-        sums = torch.zeros(len(waves), len(self.layers), self.dim)
-        counts = torch.zeros(len(waves))
-        for start in range(0, len(order), step):
-            chunk = order[start : start + step]
-            total, frames = self._forward([windows[i] for i in chunk])
-            for row, i in enumerate(chunk):
-                sums[owner[i]] += total[row]
-                counts[owner[i]] += frames[row]
-        return (sums / counts[:, None, None]).numpy()
+        return window_mean(clips, self._forward, step, (len(self.layers), self.dim))
+
+
+def valid_sums(states: list[torch.Tensor], frames: torch.Tensor) -> torch.Tensor:
+    """Per window, each layer's sum over its first `frames` time steps (W, L, D), pooled where the
+    model ran (on the GPU only (W, L, D) crosses to the host, not every hidden state)."""
+    stacked = torch.stack(states, dim=1).float()
+    valid = torch.arange(stacked.shape[2], device=stacked.device)[None] < frames.to(stacked.device)[:, None]
+    return torch.einsum("wltd,wt->wld", stacked, valid.float()).cpu()
+
+
+def window_mean(
+    clips: list[list[np.ndarray]],
+    forward: Callable[[list[np.ndarray]], tuple[torch.Tensor, torch.Tensor]],
+    step: int,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """(B, L, D) float32: each clip's mean over the valid frames of all its windows. Windows run in
+    length-sorted batches of `step`; `forward` gives per-window frame sums and valid frame counts, so a
+    window boundary does not reweight the mean."""
+    windows = [w.astype(np.float32) for clip in clips for w in clip]
+    owner = [c for c, clip in enumerate(clips) for _ in clip]
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+    sums = torch.zeros(len(clips), *shape)
+    counts = torch.zeros(len(clips))
+    for start in range(0, len(order), step):
+        chunk = order[start : start + step]
+        total, frames = forward([windows[i] for i in chunk])
+        for row, i in enumerate(chunk):
+            sums[owner[i]] += total[row]
+            counts[owner[i]] += frames[row]
+    return (sums / counts[:, None, None]).numpy()

@@ -15,6 +15,7 @@ from pipeline.features.layers import select_layers
 from pipeline.features.models import LoadedModel, load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
 from pipeline.features.video import VideoEmbedder
+from pipeline.features.whisper import WhisperEmbedder
 
 
 @dataclass
@@ -47,7 +48,8 @@ def build_embedder(cfg: ExtractConfig) -> Embedder:
     key = f"features.sets.{cfg.name}.layers"
     if cfg.modality == "audio":
         layers = select_layers(cfg.layers, _hidden_states(loaded), key)
-        inner = AudioEmbedder(loaded, layers, cfg.window_s)
+        audio = WhisperEmbedder if loaded.model.config.model_type == "whisper" else AudioEmbedder
+        inner = audio(loaded, layers, cfg.window_s)
     elif cfg.modality == "video":
         inner = VideoEmbedder(loaded, cfg.frames)
         layers = inner.layers

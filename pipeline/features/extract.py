@@ -34,6 +34,7 @@ from pipeline.features.store import (
     Batch,
     StoreInfo,
     concat,
+    damage,
     read_rows,
     shard_header,
     shard_paths,
@@ -128,6 +129,10 @@ def _todo(path: Path, refs: list[ClipRef], inputs: dict[str, str], digest: str) 
     """The clips of a shard that need extracting; None when its file is complete and current."""
     header = shard_header(path) if path.is_file() else None
     if header is None or header.params_digest != digest:
+        return refs
+    reason = damage(path)
+    if reason:
+        log.warning("%s is damaged (%s): extracting its clips again", path, reason)
         return refs
     stored = dict(zip(header.names, header.inputs, strict=True))
     todo = [r for r in refs if stored.get(r.name) != inputs[r.name]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import h5py
 import numpy as np
 
 from pipeline.features.layers import select_layers
-from pipeline.features.store import decode_strings, shard_paths
+from pipeline.features.store import damaged_error, decode_strings, shard_paths
 
 
 @dataclass
@@ -25,6 +27,15 @@ class StoreArrays:
     frames: np.ndarray | None = None  # (N, K, D)
     frame_mask: np.ndarray | None = None  # (N, K)
     modality: str = ""
+
+
+@contextmanager
+def _checked(path: Path) -> Iterator[None]:
+    """A checksum mismatch (or an unreadable shard) as an error naming the shard and the fix."""
+    try:
+        yield
+    except OSError as exc:
+        raise damaged_error(path, f"{type(exc).__name__}: {exc}") from None
 
 
 def _layer_index(chosen: list[int]) -> slice | list[int]:
@@ -50,7 +61,7 @@ def read_store(
     utt = frames = frame_mask = None
     ok = np.zeros(len(names), bool)
     for path in paths:
-        with h5py.File(path, "r") as f:
+        with _checked(path), h5py.File(path, "r") as f:
             attrs = dict(f.attrs)
             shard_names = decode_strings(f["names"][:])
             rows = np.array([position.get(n, -1) for n in shard_names], np.int64)

@@ -2,7 +2,9 @@
 
 A shard is built in memory, written under a temporary name and renamed when complete, so a killed
 run never leaves a half-written shard that looks finished. Datasets are written without
-timestamps, so the same inputs give byte-identical shard files.
+timestamps, so the same inputs give byte-identical shard files. The numeric datasets carry HDF5's
+fletcher32 checksum per chunk (HDF5 allows no filter on the string ones), so damage on disk is an
+error on reading, and resume re-extracts a damaged shard instead of keeping it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.errors import StoreWriteError
+from pipeline.errors import DamagedShard, StoreWriteError
 
 SHARD_GLOB = "shard-*.h5"
 TMP_SUFFIX = ".tmp"
 STR = h5py.string_dtype("utf-8")
 CHUNK_BYTES = 16 << 20  # largest utt chunk
+CHECKSUMMED = ("utt", "ok", "frames", "frame_mask")
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,8 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
             columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
         for key, (_, shape, dtype) in columns.items():
             chunks = _layer_chunks(shape, np.dtype(dtype).itemsize) if key == "utt" else None
-            f.create_dataset(key, shape, dtype=dtype, chunks=chunks, track_times=False)
+            checksum = key in CHECKSUMMED and 0 not in shape  # an empty dataset cannot be chunked
+            f.create_dataset(key, shape, dtype=dtype, chunks=chunks, fletcher32=checksum, track_times=False)
         for key, (values, _, _) in columns.items():
             f[key][0:n] = values
     return image.getbuffer()
@@ -185,6 +189,26 @@ def write_shard(path: Path, info: StoreInfo, batch: Batch) -> None:
             f"{path}: cannot write the shard ({exc}). Disk full or no permission? The finished shards "
             "are untouched; free space (or fix the folder) and re-run to resume."
         ) from exc
+
+
+def damage(path: Path) -> str | None:
+    """Why the shard's data cannot be trusted (a checksum mismatch, an unreadable file), or None.
+    Reads every dataset in full: shards written before checksums were added are only read."""
+    try:
+        with h5py.File(path, "r") as f:
+            for key in f:
+                f[key][...]
+    except (OSError, KeyError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def damaged_error(path: Path, reason: str) -> DamagedShard:
+    return DamagedShard(
+        f"{path}: the shard is damaged (checksum or read failure: {reason}); re-run its extract stage "
+        "(`dvc repro`, or `mer extract SET`), which re-extracts damaged shards, or restore it with "
+        "`dvc checkout`"
+    )
 
 
 class ShardHeader(NamedTuple):
