@@ -27,6 +27,7 @@ SPECS = [
     ("audio", "random:whisper-tiny"),
     ("audio", "opensmile:eGeMAPSv02"),
     ("video", "random:clip-tiny"),
+    ("video", "random:dinov2-tiny"),
     ("text", "minilm"),
     ("text", "random:qwen2-tiny"),
 ]

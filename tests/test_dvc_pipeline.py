@@ -19,15 +19,28 @@ from pipeline.features.store import store_info
 from tests.dvc_project import TINY_TRAIN, dvc, dvc_env, fast_features, new_project, set_params
 
 TINY = {"train": 40, "unlabeled": 3, "test": 6, "workers": 1}
-SETS = {"hubert": "audio", "whisper": "audio", "egemaps": "audio", "clip": "video", "minilm": "text"}
+SETS = {
+    "hubert": "audio",
+    "whisper": "audio",
+    "egemaps": "audio",
+    "clip": "video",
+    "dinov2": "video",
+    "minilm": "text",
+}
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """The demo profile (hubert and eGeMAPS for audio) with one more audio feature set, `whisper`."""
+    """The demo profile (hubert and eGeMAPS for audio) with two more feature sets, `whisper` (audio) and
+    `dinov2` (video, the mean of its patch tokens)."""
     project = new_project(tmp_path_factory.mktemp("project"))
     features = fast_features(project)
     features["sets"]["whisper"] = {**features["sets"]["hubert"], "model": "random:whisper-tiny"}
+    features["sets"]["dinov2"] = {
+        **features["sets"]["clip"],
+        "model": "random:dinov2-tiny",
+        "pooling": "patch_mean",
+    }
     set_params(project, demo=TINY, train={**TINY_TRAIN, "sets": list(SETS)}, features=features)
     dvc(project, "repro")
     return project
@@ -77,16 +90,16 @@ def test_training_fuses_the_audio_sets_and_the_ablation_reports_each_set_and_mod
     assert list(summary["encoders"]) == list(SETS)
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert ablation["sets"] == SETS
-    audio = ["hubert", "whisper", "egemaps", "hubert+whisper+egemaps"]
-    assert list(ablation["waf"])[:5] == [*audio, "clip"]
-    assert "hubert+whisper+egemaps+clip+minilm" in ablation["waf"] and len(ablation["waf"]) == 3 + 7
+    alone = ["hubert", "whisper", "egemaps", "clip", "dinov2"]
+    assert list(ablation["waf"])[:6] == [*alone, "hubert+whisper+egemaps"]
+    assert "hubert+whisper+egemaps+clip+dinov2+minilm" in ablation["waf"] and len(ablation["waf"]) == 5 + 7
 
 
 def test_the_layer_probe_scores_every_layer_of_each_multi_layer_set(project):
     probe = json.loads((project / "data/metrics/layers.json").read_text())
     assert list(probe["sets"]) == ["hubert", "whisper", "minilm"]
     assert list(probe["sets"]["hubert"]["waf"]) == ["0", "1", "2", "3", "4"]
-    assert len(probe["sets"]["minilm"]["best"]) == 3 and "egemaps, clip" in probe["note"]
+    assert len(probe["sets"]["minilm"]["best"]) == 3 and "egemaps, clip, dinov2" in probe["note"]
     plot = pd.read_csv(project / "data/plots/layers/whisper.csv")
     assert list(plot.columns) == ["layer", "waf"] and len(plot) == 4  # whisper-tiny: 3 layers + input
 
@@ -117,7 +130,7 @@ def test_changing_one_feature_set_key_reruns_only_that_set(project):
     set_params(project, features={"sets": {**features["sets"], "whisper": {**whisper, "window_s": 5.0}}})
     status = dvc(project, "status").stdout
     assert "extract@whisper:" in status
-    for other in ("extract@hubert", "extract@egemaps", "extract@clip", "extract@minilm", "demo:", "corrupt:"):
+    for other in ("extract@hubert", "extract@egemaps", "extract@clip", "extract@dinov2", "demo:", "corrupt:"):
         assert other not in status
     set_params(project, features={"sets": features["sets"]})
     assert "up to date" in dvc(project, "status").stdout

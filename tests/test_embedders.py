@@ -1,13 +1,17 @@
 """Padding is really excluded: a padded batch gives the same utterance vectors as each clip alone."""
 
+import json
+
 import numpy as np
 import pytest
+import torch
+from transformers import CLIPConfig, CLIPModel
 
 from pipeline.features.audio import AudioEmbedder
 from pipeline.features.layers import select_layers
 from pipeline.features.models import load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
-from pipeline.features.video import FramePreprocessor, VideoEmbedder
+from pipeline.features.video import FramePreprocessor, VideoEmbedder, _preprocessor_config
 from pipeline.features.whisper import WhisperEmbedder
 from pipeline.params import ParamError
 
@@ -99,6 +103,37 @@ def test_video_frames_masked_mean_and_preprocessing():
         clips[1]
     )
     assert pixels.shape == (3, 3, 64, 64)
+
+
+def test_image_backbone_frames_by_cls_token_or_patch_mean():
+    loaded = load_model("random:dinov2-tiny", device="cpu", dtype="float32")
+    rng = np.random.default_rng(0)
+    clips = [rng.integers(0, 255, (n, 60, 80, 3), dtype=np.uint8) for n in (3, 5)]
+    utt, frames, mask = VideoEmbedder(loaded, 8, "cls").embed(clips)
+    assert utt.shape == (2, 1, 64) and mask.sum(axis=1).tolist() == [3, 5]
+    patch_mean = VideoEmbedder(loaded, 8, "patch_mean").embed(clips)[1]
+    with torch.no_grad():
+        out = loaded.model(pixel_values=FramePreprocessor(_preprocessor_config(loaded))(clips[0]))
+    np.testing.assert_allclose(frames[0, :3], out.pooler_output.numpy(), atol=1e-5)
+    np.testing.assert_allclose(patch_mean[0, :3], out.last_hidden_state[:, 1:].mean(dim=1).numpy(), atol=1e-5)
+    assert np.abs(frames[0, :3] - patch_mean[0, :3]).max() > 1e-2
+
+
+def test_a_whole_clip_checkpoint_loads_its_vision_tower(tmp_path):
+    """A hub CLIP (openai/clip-vit-large-patch14) is a CLIPModel checkpoint; only its vision tower runs."""
+    small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
+    config = CLIPConfig(
+        text_config={**small, "vocab_size": 100},
+        vision_config={**small, "image_size": 32, "patch_size": 8},
+        projection_dim=16,
+    )
+    CLIPModel(config).save_pretrained(tmp_path / "clip")
+    processor = {"size": {"shortest_edge": 32}, "crop_size": {"height": 32, "width": 32}}
+    (tmp_path / "clip" / "preprocessor_config.json").write_text(json.dumps(processor))
+    loaded = load_model(str(tmp_path / "clip"), device="cpu", dtype="float32")
+    assert type(loaded.model).__name__ == "CLIPVisionModelWithProjection" and not loaded.random_init
+    frames = np.random.default_rng(0).integers(0, 255, (4, 40, 40, 3), dtype=np.uint8)
+    assert VideoEmbedder(loaded, 4).embed([frames])[0].shape == (1, 1, 16)
 
 
 def test_layer_selection_errors_name_the_key():

@@ -34,6 +34,7 @@ class ExtractConfig:
     shards: int = 64  # shard files; a clip's shard is a hash of its name, so adding clips moves none
     window_s: float = 10.0  # audio: window length for long clips
     frames: int = 8  # video: frames sampled per clip
+    pooling: str = "cls"  # video backbones without a projection: cls token or mean of the patch tokens
     prompt: str = ""  # text: template with {text}; empty = mean over content tokens
     max_tokens: int = 256  # text: truncation
     seed: int = 0  # seed of random-init stand-ins
@@ -47,7 +48,11 @@ class ExtractConfig:
     def digest(self) -> str:
         """What makes two stores interchangeable: the settings that change the numbers and the modality's
         extractor version, never the source files, so a refactor re-extracts nothing."""
-        settings = {k: v for k, v in asdict(self).items() if k not in NOT_NUMERIC}
+        settings = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in NOT_NUMERIC and not (k in ADDED_LATER and ADDED_LATER[k] == v)
+        }
         payload = json.dumps({"settings": settings, **EXTRACTOR_VERSIONS[self.modality]}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -67,6 +72,11 @@ NOT_NUMERIC = (
     "ray_gpus",
 )
 ENGINES = ("local", "ray")
+POOLINGS = ("cls", "patch_mean")
+
+# Settings added after stores existed, with the value that reproduces what was stored before: at that
+# value they stay out of the digest, so adding a setting re-extracts nothing.
+ADDED_LATER = {"pooling": "cls"}
 
 # Each modality's extractor version: bump it (any new value) in the same change that moves the numbers
 # its embedder stores; tests/test_golden.py pins every stand-in's output and fails until it is bumped
@@ -125,6 +135,7 @@ def extract_config(params: dict, name: str) -> ExtractConfig:
         shards=pick_range(params, f"{base}.shards", int, 1, 100_000, default=defaults.shards),
         window_s=pick_range(params, f"{base}.window_s", float, 1.0, 600.0, default=defaults.window_s),
         frames=pick_range(params, f"{base}.frames", int, 1, 1024, default=defaults.frames),
+        pooling=pick_choice(params, f"{base}.pooling", POOLINGS, default=defaults.pooling),
         prompt=pick(params, f"{base}.prompt", str, default=""),
         max_tokens=pick_range(params, f"{base}.max_tokens", int, 1, 32768, default=defaults.max_tokens),
         seed=pick(params, f"{base}.seed", int, default=0),

@@ -51,7 +51,7 @@ def build_embedder(cfg: ExtractConfig) -> Embedder:
         audio = WhisperEmbedder if loaded.model.config.model_type == "whisper" else AudioEmbedder
         inner = audio(loaded, layers, cfg.window_s)
     elif cfg.modality == "video":
-        inner = VideoEmbedder(loaded, cfg.frames)
+        inner = VideoEmbedder(loaded, cfg.frames, cfg.pooling)
         layers = inner.layers
     else:
         layers = select_layers(cfg.layers, _hidden_states(loaded), key)

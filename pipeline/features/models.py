@@ -20,7 +20,12 @@ log = logging.getLogger(__name__)
 CONFIGS = Path(__file__).parent / "configs"
 RANDOM_PREFIX = "random:"
 MINILM = "minilm"
-MODEL_CLASSES = {"clip_vision_model": "CLIPVisionModelWithProjection"}
+# Image-text models load their vision tower only (a whole CLIP checkpoint loads into it).
+MODEL_CLASSES = {
+    "clip_vision_model": "CLIPVisionModelWithProjection",
+    "clip": "CLIPVisionModelWithProjection",
+    "siglip": "SiglipVisionModel",
+}
 
 
 @dataclass
@@ -66,6 +71,16 @@ def _model_class(config: Any, causal_lm: bool = False):
     return getattr(transformers, name) if name else AutoModel
 
 
+def _tower_config(config: Any) -> dict[str, Any]:
+    """A whole CLIP checkpoint loads into its vision tower with the checkpoint's projection size (the
+    vision config alone may not carry it)."""
+    if config.model_type != "clip":
+        return {}
+    vision = config.vision_config
+    vision.projection_dim = config.projection_dim
+    return {"config": vision}
+
+
 def _random_model(name: str, seed: int, causal_lm: bool = False) -> tuple[torch.nn.Module, Path]:
     folder = CONFIGS / name
     if not (folder / "config.json").is_file():
@@ -99,6 +114,7 @@ def load_model(
         config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
         model = _model_class(config, causal_lm).from_pretrained(
             source,
+            **_tower_config(config),
             revision=revision,
             trust_remote_code=trust_remote_code,
             use_safetensors=None,  # safetensors when the model has them

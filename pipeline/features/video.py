@@ -1,4 +1,6 @@
-"""CLIP (or SigLIP) image embeddings of K sampled frames per clip, preprocessed in torch.
+"""Image embeddings of K sampled frames per clip, preprocessed in torch: CLIP / SigLIP (their image
+embedding) or any image backbone through AutoModel (DINOv2, ViT, EVA-style: the pooled CLS token, or the
+mean of the patch tokens with `pooling: patch_mean`).
 
 Preprocessing follows the model's own preprocessor config (shortest-edge resize, centre crop,
 rescale, normalise) without torchvision. `utt` is the mean over the clip's real frames only.
@@ -65,10 +67,11 @@ class FramePreprocessor:
 
 
 class VideoEmbedder:
-    def __init__(self, loaded: LoadedModel, frames: int):
+    def __init__(self, loaded: LoadedModel, frames: int, pooling: str = "cls"):
         self.loaded = loaded
         self.model = loaded.model
         self.k = frames
+        self.pooling = pooling
         self.preprocess = FramePreprocessor(_preprocessor_config(loaded))
         config = self.model.config
         self.dim = int(getattr(config, "projection_dim", None) or config.hidden_size)
@@ -78,7 +81,12 @@ class VideoEmbedder:
     def _image_embeds(self, pixels: torch.Tensor) -> torch.Tensor:
         out = self.model(pixel_values=pixels.to(self.loaded.device, self.loaded.dtype))
         embeds = getattr(out, "image_embeds", None)
-        return (embeds if embeds is not None else out.pooler_output).float().cpu()
+        if embeds is None and self.pooling == "patch_mean":
+            embeds = out.last_hidden_state[:, 1:].mean(dim=1)
+        elif embeds is None:
+            pooled = getattr(out, "pooler_output", None)
+            embeds = pooled if pooled is not None else out.last_hidden_state[:, 0]
+        return embeds.float().cpu()
 
     def embed(
         self, clips: list[np.ndarray], batch_frames: int = 64
