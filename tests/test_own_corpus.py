@@ -102,7 +102,12 @@ def test_init_writes_what_the_mertools_corpus_implies(mertools_project):
     project, manifest, _, printed = mertools_project
     params = yaml.safe_load((project / "params.yaml").read_text())
     assert params["dataset"]["manifest"] == "data/mer2024/manifest.csv"
-    assert params["labels"] == LABELS and params["train"]["sets"] == ["hubert", "egemaps", "clip", "minilm"]
+    assert params["labels"] == LABELS and params["train"]["sets"] == [
+        "hubert",
+        "egemaps",
+        "clip_aligned",
+        "minilm",
+    ]
     assert params["selftrain"]["truth"] == "" and params["corrupt"]["source_split"] == "test"
     assert "train.folds = 3" in printed  # the rarest class has 3 training clips, fewer than 5 folds
     assert "test -> test_noise (6 clips)" in printed and "3 unlabeled clips" in printed

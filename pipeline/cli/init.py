@@ -56,7 +56,14 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
                 f"  extract@{name} ({modality}): no clip has it; the store marks every clip absent (seconds)"
             )
     ov_split, pool = pick(values, "ov.split", str), pick(values, "selftrain.pool_split", str)
+    split = pick(values, "align.split", str)
     lines += [
+        f"  align: {pick(values, 'align.video', str)} -> {pick(values, 'align.audio', str)} on the "
+        + (
+            f"{profile.count(split)} {split} clips"
+            if profile.count(split)
+            else f"no {split} clips: an all-absent set"
+        ),
         f"  train: {pick(values, 'train.model', str)} on {profile.labeled.get('train', 0)} labeled clips",
         _scored_line("score@semi", "test", profile.labeled.get("test", 0)),
         _scored_line("score@noise", "test_noise", profile.labeled.get(source, 0))
@@ -115,7 +122,8 @@ def init(
                 + (f"{rarest[0]!r} has {rarest[1]}" if rarest[0] else "no train clip has a label")
             )
         before = load_params(params)
-        fused = {name: feature_sets(before).get(name, "") for name in pick(before, "train.sets", list)}
+        known = {**feature_sets(before), pick(before, "align.name", str, default=""): "video"}
+        fused = {name: known.get(name, "") for name in pick(before, "train.sets", list)}
         settings = params_for(profile, _project_path(manifest, root), pick(before, "train.folds", int), fused)
         set_keys(params, settings)
         values = check_params(params)

@@ -33,15 +33,18 @@ def _noise_lines(corruption: Path) -> list[str]:
     ]
 
 
+def encoder_kind(spec: str) -> str:
+    if spec.startswith("random:"):
+        return "random-init stand-in, not pretrained"
+    return "openSMILE functionals, no weights" if spec.startswith("opensmile:") else "pretrained weights"
+
+
 def _encoder_lines(params: dict) -> list[str]:
     lines = []
     for name, settings in pick(params, "features.sets", dict, default={}).items():
         spec = settings.get("model", "") if isinstance(settings, dict) else ""
         if spec:
-            kind = (
-                "random-init stand-in, not pretrained" if spec.startswith("random:") else "pretrained weights"
-            )
-            lines.append(f"{name} ({settings.get('modality', '?')}) encoder: {spec} ({kind})")
+            lines.append(f"{name} ({settings.get('modality', '?')}) encoder: {spec} ({encoder_kind(spec)})")
     return lines
 
 

@@ -36,7 +36,9 @@ from pipeline.features.store import (
     concat,
     damage,
     read_rows,
+    shard_filename,
     shard_header,
+    shard_of,
     shard_paths,
     write_failures,
     write_shard,
@@ -81,15 +83,6 @@ class ExtractResult:
             f"shard(s) written, {self.skipped_shards} unchanged; store outcomes: {ok} ok, "
             f"{self.failed} failed, {self.absent} absent (failures.csv)"
         )
-
-
-def shard_filename(index: int) -> str:
-    return f"shard-{index:05d}.h5"
-
-
-def shard_of(name: str, shards: int) -> int:
-    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
-    return int.from_bytes(digest[:8], "big") % shards
 
 
 def assign_shards(refs: list[ClipRef], shards: int) -> dict[int, list[ClipRef]]:

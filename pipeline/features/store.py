@@ -9,6 +9,7 @@ error on reading, and resume re-extracts a damaged shard instead of keeping it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -114,6 +115,16 @@ def concat(batches: list[Batch]) -> Batch:
         join([b.frame_mask for b in batches]),
         [x for b in batches for x in (b.inputs or [""] * len(b.names))],
     )
+
+
+def shard_filename(index: int) -> str:
+    return f"shard-{index:05d}.h5"
+
+
+def shard_of(name: str, shards: int) -> int:
+    """A clip's shard: a hash of its name, so adding clips never moves the others."""
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
 
 
 def _layer_chunks(shape: tuple[int, int, int], itemsize: int) -> tuple[int, int, int] | None:

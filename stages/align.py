@@ -1,0 +1,32 @@
+"""DVC stage `align`: visual-to-acoustic alignment on the unlabeled clips; writes the video feature set
+align.name (data/features/<name>). Labels are never read.
+
+Usage: align.py MANIFEST FEATURES_DIR
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.adaptation.alignment import align, align_config
+from pipeline.corpus.manifest import read_manifest
+from pipeline.params import load_params
+from pipeline.stage import run_stage
+
+
+def main() -> None:
+    manifest_path, features = Path(sys.argv[1]), Path(sys.argv[2])
+    cfg = align_config(load_params())
+    rows = read_manifest(manifest_path, contained=False).rows
+    fit_rows = np.flatnonzero(rows["split"].to_numpy() == cfg.split)
+    fitted = align(features, list(rows["name"]), fit_rows, cfg)
+    print(
+        f"{cfg.name}: {cfg.video} mapped into {cfg.audio}'s space ({cfg.loss}), head trained on {fitted} "
+        f"{cfg.split} clip(s) -> {features / cfg.name}"
+        + ("" if fitted else ": nothing to align, every clip marked absent")
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main)
