@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-# a fresh clone's make demo, extract stages over 8,240 clips (2026-12-02); hubert-tiny: bench/extract.py
+# fresh clones' make demo, extract stages over 8,240 clips (2026-12-02; hubert-small: the earlier profile)
 CPU_CLIPS_PER_S = {
-    "random:hubert-tiny": 90.0,
+    "random:hubert-tiny": 100.0,
     "random:hubert-small": 6.7,
-    "random:clip-tiny": 90.0,
+    "opensmile:eGeMAPSv02": 30.0,
+    "random:clip-tiny": 100.0,
     "minilm": 300.0,
 }
 
@@ -16,6 +17,6 @@ def estimate(model: str, clips: int) -> str:
     """'~3 min' for a model with a figure, else how to measure it."""
     rate = CPU_CLIPS_PER_S.get(model)
     if rate is None:
-        return "no CPU figure for this model: time one shard with `mer extract MODALITY --shard 0/64`, x64"
+        return "no CPU figure for this model: time one shard with `mer extract SET --shard 0/64`, x64"
     seconds = clips / rate
     return f"~{seconds / 60:.0f} min" if seconds >= 90 else f"~{max(1, round(seconds))} s"
