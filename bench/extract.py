@@ -59,12 +59,12 @@ def run_decode(manifest, modality: str, workers: int) -> int:
     from pipeline.features.decode import DecodeDataset, clip_refs
     from pipeline.features.extract import _loader
     from pipeline.features.models import load_model
-    from pipeline.features.video import FramePreprocessor, _preprocessor_config
+    from pipeline.features.video import FramePreprocessor, preprocessor_config
 
     refs = clip_refs(manifest)
     groups = [list(range(s, min(s + 64, len(refs)))) for s in range(0, len(refs), 64)]
     prep = (
-        FramePreprocessor(_preprocessor_config(load_model(MODELS[modality]))) if modality == "video" else None
+        FramePreprocessor(preprocessor_config(load_model(MODELS[modality]))) if modality == "video" else None
     )
     for group in _loader(DecodeDataset(refs, modality, 8), groups, workers):
         for _, decoded in group:
@@ -79,10 +79,10 @@ def run_naive(manifest, modality: str, out: Path) -> int:
 
     from pipeline.features.decode import clip_refs, decode
     from pipeline.features.models import load_model
-    from pipeline.features.video import FramePreprocessor, _preprocessor_config
+    from pipeline.features.video import FramePreprocessor, preprocessor_config
 
     loaded = load_model(MODELS[modality], device="cpu", dtype="float32")
-    prep = FramePreprocessor(_preprocessor_config(loaded)) if modality == "video" else None
+    prep = FramePreprocessor(preprocessor_config(loaded)) if modality == "video" else None
     refs = clip_refs(manifest)
     with torch.inference_mode():
         for ref in refs:

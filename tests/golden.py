@@ -28,6 +28,7 @@ SPECS = [
     ("audio", "opensmile:eGeMAPSv02"),
     ("video", "random:clip-tiny"),
     ("video", "random:dinov2-tiny"),
+    ("video", "random:videomae-tiny"),
     ("text", "minilm"),
     ("text", "random:qwen2-tiny"),
 ]

@@ -25,14 +25,15 @@ SETS = {
     "egemaps": "audio",
     "clip": "video",
     "dinov2": "video",
+    "videomae": "video",
     "minilm": "text",
 }
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """The demo profile (hubert and eGeMAPS for audio) with two more feature sets, `whisper` (audio) and
-    `dinov2` (video, the mean of its patch tokens)."""
+    """The demo profile (hubert and eGeMAPS for audio) with more feature sets: `whisper` (audio), `dinov2`
+    (video, the mean of its patch tokens) and `videomae` (video, one vector per clip and layer)."""
     project = new_project(tmp_path_factory.mktemp("project"))
     features = fast_features(project)
     features["sets"]["whisper"] = {**features["sets"]["hubert"], "model": "random:whisper-tiny"}
@@ -41,6 +42,7 @@ def project(tmp_path_factory) -> Path:
         "model": "random:dinov2-tiny",
         "pooling": "patch_mean",
     }
+    features["sets"]["videomae"] = {**features["sets"]["clip"], "model": "random:videomae-tiny", "frames": 16}
     set_params(project, demo=TINY, train={**TINY_TRAIN, "sets": list(SETS)}, features=features)
     dvc(project, "repro")
     return project
@@ -90,14 +92,15 @@ def test_training_fuses_the_audio_sets_and_the_ablation_reports_each_set_and_mod
     assert list(summary["encoders"]) == list(SETS)
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert ablation["sets"] == SETS
-    alone = ["hubert", "whisper", "egemaps", "clip", "dinov2"]
-    assert list(ablation["waf"])[:6] == [*alone, "hubert+whisper+egemaps"]
-    assert "hubert+whisper+egemaps+clip+dinov2+minilm" in ablation["waf"] and len(ablation["waf"]) == 5 + 7
+    alone = ["hubert", "whisper", "egemaps", "clip", "dinov2", "videomae"]
+    assert list(ablation["waf"])[:7] == [*alone, "hubert+whisper+egemaps"]
+    assert "hubert+whisper+egemaps+clip+dinov2+videomae+minilm" in ablation["waf"]
+    assert len(ablation["waf"]) == 6 + 7
 
 
 def test_the_layer_probe_scores_every_layer_of_each_multi_layer_set(project):
     probe = json.loads((project / "data/metrics/layers.json").read_text())
-    assert list(probe["sets"]) == ["hubert", "whisper", "minilm"]
+    assert list(probe["sets"]) == ["hubert", "whisper", "videomae", "minilm"]
     assert list(probe["sets"]["hubert"]["waf"]) == ["0", "1", "2", "3", "4"]
     assert len(probe["sets"]["minilm"]["best"]) == 3 and "egemaps, clip, dinov2" in probe["note"]
     plot = pd.read_csv(project / "data/plots/layers/whisper.csv")

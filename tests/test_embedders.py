@@ -8,10 +8,11 @@ import torch
 from transformers import CLIPConfig, CLIPModel
 
 from pipeline.features.audio import AudioEmbedder
+from pipeline.features.clip_video import ClipVideoEmbedder
 from pipeline.features.layers import select_layers
 from pipeline.features.models import load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
-from pipeline.features.video import FramePreprocessor, VideoEmbedder, _preprocessor_config
+from pipeline.features.video import FramePreprocessor, VideoEmbedder, preprocessor_config
 from pipeline.features.whisper import WhisperEmbedder
 from pipeline.params import ParamError
 
@@ -113,10 +114,26 @@ def test_image_backbone_frames_by_cls_token_or_patch_mean():
     assert utt.shape == (2, 1, 64) and mask.sum(axis=1).tolist() == [3, 5]
     patch_mean = VideoEmbedder(loaded, 8, "patch_mean").embed(clips)[1]
     with torch.no_grad():
-        out = loaded.model(pixel_values=FramePreprocessor(_preprocessor_config(loaded))(clips[0]))
+        out = loaded.model(pixel_values=FramePreprocessor(preprocessor_config(loaded))(clips[0]))
     np.testing.assert_allclose(frames[0, :3], out.pooler_output.numpy(), atol=1e-5)
     np.testing.assert_allclose(patch_mean[0, :3], out.last_hidden_state[:, 1:].mean(dim=1).numpy(), atol=1e-5)
     assert np.abs(frames[0, :3] - patch_mean[0, :3]).max() > 1e-2
+
+
+def test_videomae_gives_one_vector_per_clip_and_layer_from_evenly_sampled_frames():
+    loaded = load_model("random:videomae-tiny", device="cpu", dtype="float32")
+    embedder = ClipVideoEmbedder(loaded, [0, 1, 2])
+    rng = np.random.default_rng(0)
+    clips = [rng.integers(0, 255, (n, 40, 48, 3), dtype=np.uint8) for n in (16, 5)]
+    both = embedder.embed(clips)
+    assert both.shape == (2, 3, 64)
+    np.testing.assert_allclose(both[1], embedder.embed([clips[1]])[0], atol=1e-5)
+    picked = embedder._sampled(np.arange(5)[:, None, None, None]).ravel().tolist()
+    assert len(picked) == 16 and picked[0] == 0 and picked[-1] == 4 and sorted(picked) == picked
+    with torch.no_grad():
+        pixels = torch.stack([embedder.preprocess(clips[0])])
+        last = loaded.model(pixel_values=pixels, output_hidden_states=True).hidden_states[2]
+    np.testing.assert_allclose(both[0, 2], last[0].mean(dim=0).numpy(), atol=1e-5)
 
 
 def test_a_whole_clip_checkpoint_loads_its_vision_tower(tmp_path):

@@ -244,6 +244,16 @@ def test_each_audio_extractor_records_broken_and_absent_clips(broken_corpus, tmp
     assert not any(name.startswith("good") for name in failures)
 
 
+def test_a_videomae_store_holds_clip_vectors_per_layer_and_no_frames(broken_corpus, tmp_path):
+    extract(read_manifest(broken_corpus), _cfg("video", model="random:videomae-tiny"), tmp_path / "store")
+    failures = _failures(tmp_path / "store")
+    for name in ("truncated", "zero", "missing"):
+        assert failures[name].startswith("failed")
+    assert failures["audio_only"] == "absent: audio_only.mp4 has no video stream"
+    with h5py.File(_shard_of(tmp_path / "store", "good_0")) as f:
+        assert f["utt"].shape[1:] == (3, 64) and "frames" not in f and list(f.attrs["layers"]) == [0, 1, 2]
+
+
 def test_opensmile_functionals_are_a_float32_audio_set_computed_in_the_workers(broken_corpus, tmp_path):
     manifest = read_manifest(broken_corpus)
     cfg = _cfg("audio", model="opensmile:eGeMAPSv02", workers=2)

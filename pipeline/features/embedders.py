@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.features.audio import AudioEmbedder
+from pipeline.features.clip_video import ClipVideoEmbedder
 from pipeline.features.config import ExtractConfig
 from pipeline.features.functionals import FunctionalsEmbedder, is_functionals
 from pipeline.features.layers import select_layers
@@ -26,6 +27,7 @@ class Embedder:
     description: str  # the spec, marked when it is a random-init stand-in
     random_init: bool
     dtype: str = "float16"  # what the store holds: float32 where values do not fit float16
+    frames: int = 0  # per-frame vectors stored per clip (video embedders that have them), else 0
 
     def embed(self, items: list[Any]) -> tuple[np.ndarray, ...]:
         """Always a tuple: (utt,) or, for video, (utt, frames, frame_mask)."""
@@ -50,9 +52,14 @@ def build_embedder(cfg: ExtractConfig) -> Embedder:
         layers = select_layers(cfg.layers, _hidden_states(loaded), key)
         audio = WhisperEmbedder if loaded.model.config.model_type == "whisper" else AudioEmbedder
         inner = audio(loaded, layers, cfg.window_s)
+    elif cfg.modality == "video" and loaded.model.config.model_type == "videomae":
+        layers = select_layers(cfg.layers, _hidden_states(loaded), key)
+        inner = ClipVideoEmbedder(loaded, layers)
     elif cfg.modality == "video":
         inner = VideoEmbedder(loaded, cfg.frames, cfg.pooling)
-        layers = inner.layers
+        return Embedder(
+            inner, inner.layers, inner.dim, loaded.description, loaded.random_init, frames=cfg.frames
+        )
     else:
         layers = select_layers(cfg.layers, _hidden_states(loaded), key)
         inner = TextEmbedder(

@@ -225,7 +225,7 @@ def store_info(cfg: ExtractConfig, embedder: Embedder) -> StoreInfo:
         embedder.dim,
         cfg.digest(),
         embedder.random_init,
-        cfg.frames if cfg.modality == "video" else 0,
+        embedder.frames,
         embedder.dtype,
     )
 

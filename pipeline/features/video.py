@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from pipeline.features.models import LoadedModel
 
 
-def _preprocessor_config(loaded: LoadedModel) -> dict:
+def preprocessor_config(loaded: LoadedModel) -> dict:
     if loaded.folder and (loaded.folder / "preprocessor_config.json").is_file():
         return json.loads((loaded.folder / "preprocessor_config.json").read_text())
     from transformers import AutoImageProcessor
@@ -72,7 +72,7 @@ class VideoEmbedder:
         self.model = loaded.model
         self.k = frames
         self.pooling = pooling
-        self.preprocess = FramePreprocessor(_preprocessor_config(loaded))
+        self.preprocess = FramePreprocessor(preprocessor_config(loaded))
         config = self.model.config
         self.dim = int(getattr(config, "projection_dim", None) or config.hidden_size)
         self.layers = [0]
