@@ -1,0 +1,119 @@
+"""The extraction engine's own overhead, which is what bounds a GPU run: a null embedder (the output
+shapes of HuBERT-large / CLIP-L/14, no model) through the real local engine (planning, DataLoader
+decoding workers, length-sorted batching, shard writing), against the decode-only floor, in one run.
+
+Rows, per modality:
+  decode   the floor: the same DataLoader, workers and buckets, decoding only
+  engine   pipeline.features.extract's plan -> local_results -> write_shards with the null embedder
+
+Usage: python bench/overhead.py [--n 1200] [--workers 2]   (in a project with the demo corpus)
+Target (issue #30): engine >= 0.9x the decode floor in clips/s, audio and video. Prints a table, writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
+from pipeline.features.config import ExtractConfig
+from pipeline.features.decode import DecodeDataset, clip_refs
+from pipeline.features.embedders import Embedder
+from pipeline.features.extract import (
+    _loader,
+    decode_groups,
+    local_results,
+    plan_extraction,
+    store_info,
+    write_shards,
+)
+
+SHAPES = {"audio": (25, 1024), "video": (1, 768)}  # HuBERT-large hidden states; CLIP-L/14 projection
+
+
+class NullModel:
+    """Outputs of the real shapes, computed from nothing."""
+
+    def __init__(self, modality: str, frames: int):
+        self.layers, self.dim = SHAPES[modality]
+        self.frames = frames if modality == "video" else 0
+
+    def embed(self, items: list) -> tuple[np.ndarray, ...]:
+        utt = np.zeros((len(items), self.layers, self.dim), np.float32)
+        if not self.frames:
+            return (utt,)
+        return (
+            utt,
+            np.zeros((len(items), self.frames, self.dim), np.float32),
+            np.ones((len(items), self.frames), bool),
+        )
+
+
+def decode_floor(refs, cfg: ExtractConfig, groups: list[list[int]]) -> None:
+    for _ in _loader(DecodeDataset(refs, cfg.modality, cfg.frames), groups, cfg.workers):
+        pass
+
+
+def engine(manifest, cfg: ExtractConfig, store: Path) -> None:
+    null = NullModel(cfg.modality, cfg.frames)
+    embedder = Embedder(null, list(range(null.layers)), null.dim, "null", False, frames=null.frames)
+    plans, _ = plan_extraction(clip_refs(manifest), cfg, store, (0, 1))
+    todo = [r for p in plans for r in p.todo]
+    results = local_results(todo, decode_groups(plans, cfg.bucket), cfg, embedder)
+    write_shards(plans, iter(results), store_info(cfg, embedder), store)
+
+
+def _timed(run) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=1200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/overhead.json"))
+    args = parser.parse_args()
+    manifest = read_manifest(DERIVED_MANIFEST, contained=False)
+    manifest = replace(manifest, rows=manifest.rows[manifest.rows["split"] != "test_noise"].head(args.n))
+    refs = clip_refs(manifest)
+    rows = []
+    for modality in ("audio", "video"):
+        cfg = ExtractConfig(modality=modality, model="null", workers=args.workers, shards=64, name=modality)
+        plans, _ = plan_extraction(refs, cfg, Path(tempfile.mkdtemp()), (0, 1))
+        floor_s = _timed(
+            lambda cfg=cfg, plans=plans: decode_floor(
+                [r for p in plans for r in p.todo], cfg, decode_groups(plans, cfg.bucket)
+            )
+        )
+        with tempfile.TemporaryDirectory() as store:
+            engine_s = _timed(lambda cfg=cfg, store=store: engine(manifest, cfg, Path(store)))
+        rows.append(
+            {
+                "modality": modality,
+                "clips": len(refs),
+                "decode_clips_per_s": len(refs) / floor_s,
+                "engine_clips_per_s": len(refs) / engine_s,
+                "ratio": floor_s / engine_s,
+            }
+        )
+    print(f"{len(refs)} demo clips, {args.workers} decoding workers; null embedder of shapes {SHAPES}")
+    print(f"{'modality':8} {'decode clips/s':>15} {'engine clips/s':>15} {'ratio':>6}")
+    for r in rows:
+        decode, ours = r["decode_clips_per_s"], r["engine_clips_per_s"]
+        print(f"{r['modality']:8} {decode:15.1f} {ours:15.1f} {r['ratio']:6.2f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
