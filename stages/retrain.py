@@ -1,8 +1,8 @@
 """DVC stage `retrain`: self-training rounds from the first selection; report per round.
 
-Usage: retrain.py MANIFEST FEATURES_DIR TEACHER_PREDICTIONS PSEUDO_LABELS OUT_DIR
-Writes OUT_DIR/predictions.csv (final student), OUT_DIR/pseudo_labels.csv (last round),
-data/metrics/selftrain.json and data/plots/selftrain/{rounds,precision_threshold}.csv.
+Usage: retrain.py MANIFEST FEATURES_DIR TEACHER_PREDICTIONS PSEUDO_LABELS OUT_DIR METRICS_JSON PLOTS_DIR
+Writes OUT_DIR/predictions.csv (final student), OUT_DIR/pseudo_labels.csv (last round), METRICS_JSON
+and PLOTS_DIR/{rounds,precision_threshold}.csv.
 """
 
 import json
@@ -44,7 +44,7 @@ def per_class(report: RoundReport) -> str:
 
 
 def main() -> None:
-    manifest_path, features, teacher_path, first_path, out = map(Path, sys.argv[1:6])
+    manifest_path, features, teacher_path, first_path, out, metrics_path, plots = map(Path, sys.argv[1:8])
     params = load_params()
     labels, train_cfg = labels_param(params), train_config(params)
     cfg = select_config(params, labels)
@@ -68,9 +68,8 @@ def main() -> None:
         "gain": {t: gain(supervised[t], final[t]) for t in TRACK_SPLITS},
         "rounds": [asdict(r) for r in reports],
     }
-    Path("data/metrics").mkdir(parents=True, exist_ok=True)
-    Path("data/metrics/selftrain.json").write_text(json.dumps(metrics, indent=2))
-    plots = Path("data/plots/selftrain")
+    metrics_path.parent.mkdir(parents=True, exist_ok=True)
+    metrics_path.write_text(json.dumps(metrics, indent=2))
     plots.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(
         [{"round": 0, **{f"{t}_waf": v for t, v in supervised.items()}}]

@@ -1,6 +1,7 @@
 """DVC stage `score@<track>`: metrics, plots and challenge files for one track.
 
-Usage: score.py TRACK SPLIT PREDICTIONS TRAIN_SUMMARY MANIFEST
+Usage: score.py semi|noise SPLIT PREDICTIONS TRAIN_SUMMARY MANIFEST METRICS_JSON SUBMISSION_CSV PLOTS_DIR
+       score.py ov SPLIT PREDICTIONS TRAIN_SUMMARY MANIFEST METRICS_JSON SUBMISSION_CSV SUBMISSION_NPZ
 semi / noise: WAF, accuracy, per-class F1, confusion plot, `name,discrete` submission.
 ov: word sets (`name,openset` CSV and MER2025 npz) scored with the OV metric.
 """
@@ -18,12 +19,12 @@ from pipeline.tracks.score import write_track
 
 
 def main() -> None:
-    track, split, predictions, summary, manifest = sys.argv[1], sys.argv[2], *map(Path, sys.argv[3:6])
+    track, split = sys.argv[1], sys.argv[2]
+    predictions, summary, manifest, metrics_path, submission, last = map(Path, sys.argv[3:9])
     params = load_params()
     labels = labels_param(params)
     trained = json.loads(summary.read_text())
     notes = {"model": trained["model"], "encoders": trained["encoders"]}
-    metrics_path = Path(f"data/metrics/{track}.json")
     if track == "ov":
         rows = read_manifest(manifest, labels, contained=False).rows
         m = write_ov(
@@ -32,8 +33,8 @@ def main() -> None:
             split,
             labels,
             ov_config(params),
-            Path("data/submission/ov.csv"),
-            Path("data/submission/ov.npz"),
+            submission,
+            last,
             metrics_path,
             notes,
         )
@@ -49,8 +50,8 @@ def main() -> None:
         split,
         labels,
         metrics_path,
-        Path(f"data/plots/{track}"),
-        Path(f"data/submission/{track}.csv"),
+        last,
+        submission,
         notes,
     )
     print(
