@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -138,21 +138,21 @@ def _layer_chunks(shape: tuple[int, int, int], itemsize: int) -> tuple[int, int,
 
 def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
     """The whole shard as HDF5 bytes, built in memory (datasets created, then filled: this order and
-    layout are what makes equal inputs give equal bytes across versions)."""
+    layout are what makes equal inputs give equal bytes across versions). `batch` holds utt and frames
+    in the store's dtype already (_in_dtype)."""
     image, n = io.BytesIO(), len(batch.names)
     with h5py.File(image, "w", track_order=False) as f:
         for key, value in info.attrs().items():
             f.attrs[key] = value
         columns = {
             "names": (batch.names, (n,), STR),
-            "utt": (batch.utt.astype(info.dtype, copy=False), (n, len(info.layers), info.dim), info.dtype),
+            "utt": (batch.utt, (n, len(info.layers), info.dim), info.dtype),
             "ok": (batch.ok, (n,), bool),
             "error": (batch.errors, (n,), STR),
             "inputs": (batch.inputs or [""] * n, (n,), STR),
         }
         if info.frames:
-            frames = batch.frames.astype(info.dtype, copy=False)
-            columns["frames"] = (frames, (n, info.frames, info.dim), info.dtype)
+            columns["frames"] = (batch.frames, (n, info.frames, info.dim), info.dtype)
             columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
         for key, (_, shape, dtype) in columns.items():
             chunks = _layer_chunks(shape, np.dtype(dtype).itemsize) if key == "utt" else None
@@ -163,29 +163,34 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
     return image.getbuffer()
 
 
-def _check_range(path: Path, info: StoreInfo, batch: Batch) -> None:
-    """Every stored value must be finite in the store's dtype: an overflow is an error naming the
-    dimensions, never inf on disk."""
-    for key, values in (("utt", batch.utt), ("frames", batch.frames)):
-        if values is None or not values.size:
-            continue
-        with np.errstate(over="ignore"):
-            bad = ~np.isfinite(values.astype(info.dtype, copy=False))
-        if bad.any():
-            dims = np.flatnonzero(bad.reshape(-1, bad.shape[-1]).any(axis=0))
-            largest = float(np.nanmax(np.abs(values[bad])))
-            raise StoreWriteError(
-                f"{path.parent} ({info.model}): {key} values in dimension(s) {dims[:10].tolist()}"
-                f"{' ...' if len(dims) > 10 else ''} ({len(dims)} in all) are not finite as {info.dtype} "
-                f"(largest magnitude {largest:.3g}; float16 holds up to 65504): nothing was written. "
-                "Store such features as float32 (handcrafted extractors do) or fix the values"
-            )
+def _in_dtype(path: Path, info: StoreInfo, key: str, values: np.ndarray | None) -> np.ndarray | None:
+    """The values cast to the store's dtype, each finite: an overflow is an error naming the dimensions,
+    never inf on disk."""
+    if values is None:
+        return None
+    with np.errstate(over="ignore"):
+        stored = values.astype(info.dtype, copy=False)
+    bad = ~np.isfinite(stored)
+    if bad.any():
+        dims = np.flatnonzero(bad.reshape(-1, bad.shape[-1]).any(axis=0))
+        largest = float(np.nanmax(np.abs(values[bad])))
+        raise StoreWriteError(
+            f"{path.parent} ({info.model}): {key} values in dimension(s) {dims[:10].tolist()}"
+            f"{' ...' if len(dims) > 10 else ''} ({len(dims)} in all) are not finite as {info.dtype} "
+            f"(largest magnitude {largest:.3g}; float16 holds up to 65504): nothing was written. "
+            "Store such features as float32 (handcrafted extractors do) or fix the values"
+        )
+    return stored
 
 
 def write_shard(path: Path, info: StoreInfo, batch: Batch) -> None:
     """Write one complete shard: built in memory, written with plain file I/O under a temporary name,
     then renamed. A full disk then raises a clean StoreWriteError (HDF5 itself fails badly there)."""
-    _check_range(path, info, batch)
+    batch = replace(
+        batch,
+        utt=_in_dtype(path, info, "utt", batch.utt),
+        frames=_in_dtype(path, info, "frames", batch.frames),
+    )
     image, tmp = _shard_image(info, batch), path.with_name(path.name + TMP_SUFFIX)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
