@@ -29,8 +29,7 @@ DIM = 1024
 
 
 def build(work: Path, n: int, layers: int) -> None:
-    from pipeline.features.extract import shard_of
-    from pipeline.features.store import Batch, StoreInfo, write_shard
+    from pipeline.features.store import Batch, StoreInfo, shard_of, write_shard
 
     names = np.array([f"sample_{i:08d}" for i in range(n)])
     shards = np.array([shard_of(name, 64) for name in names])

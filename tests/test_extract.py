@@ -21,9 +21,9 @@ import yaml
 from pipeline.corpus.manifest import read_manifest, write_manifest
 from pipeline.errors import DamagedShard, StoreWriteError, TooManyFailures
 from pipeline.features.config import ExtractConfig
-from pipeline.features.extract import extract, parse_shard, shard_of
+from pipeline.features.extract import extract, parse_shard
 from pipeline.features.reader import read_store
-from pipeline.features.store import Batch, StoreInfo, write_shard
+from pipeline.features.store import Batch, StoreInfo, shard_of, write_shard
 from pipeline.media.write import write_clip
 from tests.cli import mer
 from tests.conftest import NOT_UTF8, frames, manifest_row, tone, write_test_manifest

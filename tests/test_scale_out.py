@@ -15,9 +15,9 @@ import pytest
 from pipeline.corpus.manifest import read_manifest, write_manifest
 from pipeline.features import extract as extract_module
 from pipeline.features.config import ExtractConfig
-from pipeline.features.extract import extract, parse_shard, shard_of
+from pipeline.features.extract import extract, parse_shard
 from pipeline.features.reader import read_store
-from pipeline.features.store import store_info
+from pipeline.features.store import shard_of, store_info
 from pipeline.media.write import write_clip
 from tests.conftest import tone
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +24,8 @@ from pipeline.features.store import (
     Batch,
     StoreInfo,
     shard_filename,
-    shard_of,
     shard_paths,
+    shard_rows,
     write_failures,
     write_shard,
 )
@@ -113,34 +113,22 @@ def pooled_utt(arrays: StoreArrays) -> np.ndarray:
 
 def align(features: Path, names: list[str], fit_rows: np.ndarray, cfg: AlignConfig) -> int:
     """Write data/features/<cfg.name>: the mapped video vector of every clip that has the video set;
-    returns how many clips the head was trained on. `fit_rows` index `names` (the training split)."""
+    returns how many clips the head was trained on. `fit_rows` index `names` (the training split).
+    With fewer than 2 such clips (no unlabeled pool, no video) every clip is marked absent."""
     video, audio = read_store(features / cfg.video, names), read_store(features / cfg.audio, names)
     both = fit_rows[video.ok[fit_rows] & audio.ok[fit_rows]]
-    if len(both) < 2:  # a corpus without an unlabeled pool or without video: the set is all absent
-        reason = f"absent: align.split {cfg.split!r} has {len(both)} clip(s) with {cfg.video} and {cfg.audio}"
-        empty = np.zeros((len(names), audio.utt.shape[2]), np.float32)
-        _write(
-            features / cfg.name,
-            names,
-            empty,
-            replace(video, ok=np.zeros(len(names), bool)),
-            cfg,
-            [reason] * len(names),
-        )
-        return 0
-    x = _standardised(pooled_utt(video), both)
-    head = train_head(x[both], _standardised(pooled_utt(audio), both)[both], cfg)
-    with torch.no_grad():
-        mapped = head(torch.from_numpy(x)).numpy()
-    mapped[~video.ok] = 0
-    errors = ["" if ok else f"absent: no {cfg.video} vector" for ok in video.ok]
-    _write(features / cfg.name, names, mapped, video, cfg, errors)
-    return len(both)
-
-
-def _write(
-    store: Path, names: list[str], mapped: np.ndarray, video: StoreArrays, cfg: AlignConfig, errors
-) -> None:
+    mapped = np.zeros((len(names), audio.utt.shape[2]), np.float32)
+    ok, errors = video.ok, ["" if o else f"absent: no {cfg.video} vector" for o in video.ok]
+    if len(both) < 2:
+        ok = np.zeros(len(names), bool)
+        reason = f"align.split {cfg.split!r} has {len(both)} clip(s) with {cfg.video} and {cfg.audio}"
+        errors = [f"absent: {reason}"] * len(names)
+    else:
+        x = _standardised(pooled_utt(video), both)
+        head = train_head(x[both], _standardised(pooled_utt(audio), both)[both], cfg)
+        with torch.no_grad():
+            mapped = head(torch.from_numpy(x)).numpy()
+        mapped[~ok] = 0
     info = StoreInfo(
         "video",
         f"align:{cfg.video}->{cfg.audio} ({video.model})",
@@ -151,15 +139,13 @@ def _write(
         video.random_init,
         dtype="float32",
     )
+    _write(features / cfg.name, names, info, Batch(names, mapped[:, None, :], ok, errors), cfg.shards)
+    return len(both) if ok.any() else 0
+
+
+def _write(store: Path, names: list[str], info: StoreInfo, batch: Batch, shards: int) -> None:
     for old in shard_paths(store):
         old.unlink()
-    shards: dict[int, list[int]] = {}
-    for row, name in enumerate(names):
-        shards.setdefault(shard_of(name, cfg.shards), []).append(row)
-    for index, rows in sorted(shards.items()):
-        rows = sorted(rows, key=lambda r: names[r])
-        batch = Batch(
-            [names[r] for r in rows], mapped[rows][:, None, :], video.ok[rows], [errors[r] for r in rows]
-        )
-        write_shard(store / shard_filename(index), info, batch)
+    for index, rows in shard_rows(names, shards).items():
+        write_shard(store / shard_filename(index), info, batch.take([names[r] for r in rows]))
     write_failures(store)

@@ -38,8 +38,8 @@ from pipeline.features.store import (
     read_rows,
     shard_filename,
     shard_header,
-    shard_of,
     shard_paths,
+    shard_rows,
     write_failures,
     write_shard,
 )
@@ -87,10 +87,7 @@ class ExtractResult:
 
 def assign_shards(refs: list[ClipRef], shards: int) -> dict[int, list[ClipRef]]:
     """Non-empty shards by index, each with its clips sorted by name (independent of manifest order)."""
-    buckets: dict[int, list[ClipRef]] = {}
-    for ref in refs:
-        buckets.setdefault(shard_of(ref.name, shards), []).append(ref)
-    return {i: sorted(buckets[i], key=lambda r: r.name) for i in sorted(buckets)}
+    return {i: [refs[r] for r in rows] for i, rows in shard_rows([r.name for r in refs], shards).items()}
 
 
 def parse_shard(value: str) -> tuple[int, int]:

@@ -127,6 +127,15 @@ def shard_of(name: str, shards: int) -> int:
     return int.from_bytes(digest[:8], "big") % shards
 
 
+def shard_rows(names: list[str], shards: int) -> dict[int, list[int]]:
+    """Non-empty shards by index, each with the positions of its names sorted by name (independent of
+    the input order)."""
+    buckets: dict[int, list[int]] = {}
+    for row, name in enumerate(names):
+        buckets.setdefault(shard_of(name, shards), []).append(row)
+    return {i: sorted(buckets[i], key=lambda r: names[r]) for i in sorted(buckets)}
+
+
 def _layer_chunks(shape: tuple[int, int, int], itemsize: int) -> tuple[int, int, int] | None:
     """One layer of many clips per HDF5 chunk, so a view of a few layers reads only those layers' bytes
     (a clip-major layout makes HDF5 read nearly the whole shard for one layer). At most 16 MiB each;
