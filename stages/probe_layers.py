@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.corpus.manifest import read_manifest
-from pipeline.features.store import store_info
 from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.training.config import train_config
@@ -34,10 +33,10 @@ def main() -> None:
     report, skipped = {}, []
     plots.mkdir(parents=True, exist_ok=True)
     for name in train_sets(params):
-        if len(store_info(features / name)["layers"]) < 2:
+        scores = probe_layers(features / name, data, cfg)
+        if not scores:
             skipped.append(name)
             continue
-        scores = probe_layers(features / name, data, cfg)
         report[name] = {"waf": {str(s.layer): round(s.waf, 4) for s in scores}, "best": best_layers(scores)}
         pd.DataFrame({"layer": [s.layer for s in scores], "waf": [round(s.waf, 4) for s in scores]}).to_csv(
             plots / f"{name}.csv", index=False

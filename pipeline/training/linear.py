@@ -10,14 +10,20 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from pipeline.training.config import TrainConfig
 from pipeline.training.fit import FoldJob, FoldOutput
 from pipeline.training.views import View, pooled
+
+
+def logistic(cfg: TrainConfig) -> LogisticRegression:
+    """The linear model (also the layer probe's), on standardised features."""
+    return LogisticRegression(C=cfg.linear_c, max_iter=2000)
 
 
 def fit_linear(views: list[View], job: FoldJob) -> FoldOutput:
     """The views arrive standardised on this fold's training rows (cv.run_group)."""
     x = np.nan_to_num(np.concatenate([pooled(v) for v in views], axis=1))
-    model = LogisticRegression(C=job.cfg.linear_c, max_iter=2000)
+    model = logistic(job.cfg)
     model.fit(x[job.train], job.y[job.train], sample_weight=job.weights[job.train])
 
     def logits(rows: np.ndarray) -> np.ndarray:

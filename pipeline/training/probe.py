@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -18,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from pipeline.features.reader import read_store
 from pipeline.tracks.metrics import waf
 from pipeline.training.config import TrainConfig
+from pipeline.training.linear import logistic
 from pipeline.training.run import LabeledSet
 
 
@@ -28,12 +28,14 @@ class LayerScore:
 
 
 def probe_layers(store: Path, data: LabeledSet, cfg: TrainConfig) -> list[LayerScore]:
-    """One score per stored layer, in stored order."""
+    """One score per stored layer, in stored order; none for a store of one layer (nothing to choose)."""
     arrays = read_store(store, data.names)
+    if len(arrays.layers) < 2:
+        return []
     rows = data.train_rows[arrays.ok[data.train_rows]]
     y = data.y[rows]
     folds = StratifiedKFold(n_splits=cfg.folds, shuffle=True, random_state=cfg.seed)
-    probe = make_pipeline(StandardScaler(), LogisticRegression(C=cfg.linear_c, max_iter=2000))
+    probe = make_pipeline(StandardScaler(), logistic(cfg))
     scores = []
     for index, layer in enumerate(arrays.layers):
         predicted = cross_val_predict(probe, arrays.utt[rows, index], y, cv=folds)
