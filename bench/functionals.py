@@ -7,46 +7,31 @@ Rows:
   extract    pipeline.features.extract with `opensmile:<set>` (decoding + functionals in the workers,
              shards written), what `dvc repro` runs
 
-Usage: python bench/functionals.py [--n 600] [--workers 2] [--sets eGeMAPSv02,ComParE_2016]
+Usage: python -m bench.functionals [--n 600] [--workers 2] [--sets eGeMAPSv02,ComParE_2016]
 Run from a project whose demo corpus exists (data/corpus/manifest.csv). Prints a table, writes JSON.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
-import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
+from bench.common import bench_parser, demo_clips, timed
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import DecodeDataset, clip_refs, decode
 from pipeline.features.extract import _loader, extract
 from pipeline.features.functionals import PREFIX, functionals
 
 
-def _timed(run) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--n", type=int, default=600, help="demo clips (train, unlabeled and test splits)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser = bench_parser(__doc__, 600, "bench/results/functionals.json")
     parser.add_argument("--sets", default="eGeMAPSv02,ComParE_2016")
-    parser.add_argument("--out", type=Path, default=Path("bench/results/functionals.json"))
     args = parser.parse_args()
-    manifest = read_manifest(DERIVED_MANIFEST, contained=False)
-    manifest = replace(manifest, rows=manifest.rows[manifest.rows["split"] != "test_noise"].head(args.n))
+    manifest = demo_clips(args.n)
     refs = clip_refs(manifest)
     n = len(refs)
     rows = []
@@ -55,17 +40,17 @@ def main() -> None:
         [list(range(i, min(i + 64, n))) for i in range(0, n, 64)],
         args.workers,
     )
-    decode_s = _timed(lambda: list(loader))
+    decode_s = timed(lambda: list(loader))
     rows.append({"row": "decode", "set": "-", "clips_per_s": n / decode_s})
     waves = [decode(r, "audio", 8) for r in refs[:100]]
     seconds = float(np.mean([len(w.data) / 16_000 for w in waves if w.ok]))
     for name in args.sets.split(","):
         functionals(waves[0], name)  # load openSMILE once, outside the timing
-        compute_s = _timed(lambda name=name: [functionals(w, name) for w in waves])
+        compute_s = timed(lambda name=name: [functionals(w, name) for w in waves])
         rows.append({"row": "compute (1 core)", "set": name, "clips_per_s": len(waves) / compute_s})
         cfg = ExtractConfig(modality="audio", model=PREFIX + name, workers=args.workers, shards=8, name=name)
         with tempfile.TemporaryDirectory() as store:
-            extract_s = _timed(lambda cfg=cfg, store=store: extract(manifest, cfg, Path(store)))
+            extract_s = timed(lambda cfg=cfg, store=store: extract(manifest, cfg, Path(store)))
         rows.append({"row": f"extract ({args.workers} workers)", "set": name, "clips_per_s": n / extract_s})
     print(f"{n} demo clips, mean {seconds:.2f} s of audio; {os.cpu_count()} CPUs")
     print(f"{'row':22} {'set':14} {'clips/s':>8}")

@@ -6,22 +6,19 @@ Rows, per modality:
   decode   the floor: the same DataLoader, workers and buckets, decoding only
   engine   pipeline.features.extract's plan -> local_results -> write_shards with the null embedder
 
-Usage: python bench/overhead.py [--n 1200] [--workers 2]   (in a project with the demo corpus)
+Usage: python -m bench.overhead [--n 1200] [--workers 2]   (in a project with the demo corpus)
 Target (issue #30): engine >= 0.9x the decode floor in clips/s, audio and video. Prints a table, writes JSON.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
-import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
+from bench.common import bench_parser, demo_clips, timed
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import DecodeDataset, clip_refs
 from pipeline.features.embedders import Embedder
@@ -69,34 +66,22 @@ def engine(manifest, cfg: ExtractConfig, store: Path) -> None:
     write_shards(plans, iter(results), store_info(cfg, embedder), store)
 
 
-def _timed(run) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--n", type=int, default=1200)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/overhead.json"))
-    args = parser.parse_args()
-    manifest = read_manifest(DERIVED_MANIFEST, contained=False)
-    manifest = replace(manifest, rows=manifest.rows[manifest.rows["split"] != "test_noise"].head(args.n))
+    args = bench_parser(__doc__, 1200, "bench/results/overhead.json").parse_args()
+    manifest = demo_clips(args.n)
     refs = clip_refs(manifest)
     rows = []
     for modality in ("audio", "video"):
         cfg = ExtractConfig(modality=modality, model="null", workers=args.workers, shards=64, name=modality)
-        plans, _ = plan_extraction(refs, cfg, Path(tempfile.mkdtemp()), (0, 1))
-        floor_s = _timed(
+        with tempfile.TemporaryDirectory() as empty:
+            plans, _ = plan_extraction(refs, cfg, Path(empty), (0, 1))
+        floor_s = timed(
             lambda cfg=cfg, plans=plans: decode_floor(
                 [r for p in plans for r in p.todo], cfg, decode_groups(plans, cfg.bucket)
             )
         )
         with tempfile.TemporaryDirectory() as store:
-            engine_s = _timed(lambda cfg=cfg, store=store: engine(manifest, cfg, Path(store)))
+            engine_s = timed(lambda cfg=cfg, store=store: engine(manifest, cfg, Path(store)))
         rows.append(
             {
                 "modality": modality,
