@@ -48,9 +48,9 @@ def fixed_clips(folder: Path) -> list[ClipRef]:
     return refs
 
 
-def outputs(modality: str, spec: str, refs: list[ClipRef]) -> list[np.ndarray]:
+def outputs(modality: str, spec: str, refs: list[ClipRef], dtype: str = "float32") -> list[np.ndarray]:
     """The embedder's arrays for the clips, batched together as extraction batches them."""
-    cfg = ExtractConfig(modality=modality, model=spec, device="cpu", dtype="float32")
+    cfg = ExtractConfig(modality=modality, model=spec, device="cpu", dtype=dtype)
     decoded = [decode_prepared(r, modality, cfg.frames, preparer(spec)) for r in refs]
     results = embed_group(build_embedder(cfg), decoded, len(refs))
     return [np.stack([np.asarray(r[k], np.float32) for r in results]) for k in range(len(results[0]))]

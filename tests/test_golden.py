@@ -12,6 +12,8 @@ from pipeline.params import load_params
 from tests.dvc_project import ROOT
 from tests.golden import GOLDEN, SPECS, fixed_clips, key, outputs
 
+MODEL_SPECS = [(m, s) for m, s in SPECS if not s.startswith("opensmile:")]
+
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
@@ -50,3 +52,20 @@ def test_the_demo_sets_keep_their_store_identity():
         "clip": "106bdbb3d2df33bd",
         "minilm": "6580cdc4a0c8f266",
     }
+
+
+@pytest.mark.parametrize(("modality", "spec"), MODEL_SPECS, ids=[f"{m}-{s}" for m, s in MODEL_SPECS])
+def test_models_run_in_a_reduced_dtype_end_to_end(clips, golden, modality, spec):
+    """dtype: bfloat16 (what a GPU run uses) builds the model in bf16 and feeds it bf16 inputs (audio
+    windows, log-mel spectrograms, frames preprocessed on the device); pooling stays float32, so the
+    vectors stay close to the float32 goldens."""
+    for index, array in enumerate(outputs(modality, spec, clips, dtype="bfloat16")):
+        reference = golden[key(modality, spec, index)]
+        if array.dtype == bool:
+            np.testing.assert_array_equal(array, reference.astype(bool))
+            continue
+        a, b = array.reshape(-1, array.shape[-1]), reference.reshape(-1, array.shape[-1])
+        kept = np.abs(b).sum(axis=1) > 0  # padded frame slots are zero in both
+        cosine = (a * b).sum(axis=1)[kept] / np.linalg.norm(a[kept], axis=1) / np.linalg.norm(b[kept], axis=1)
+        assert array.dtype == np.float32 and np.isfinite(array).all()
+        assert cosine.min() > 0.98, f"{spec} output {index}: cosine to float32 {cosine.min():.4f}"

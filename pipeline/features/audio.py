@@ -51,13 +51,16 @@ class AudioEmbedder:
     @torch.inference_mode()
     def _forward(self, windows: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
         """Per window: (sum over valid frames of each kept layer (W, L, D), valid frame count (W,))."""
-        device, dtype = self.loaded.device, self.loaded.dtype
         lengths = torch.tensor([len(w) for w in windows])
         batch = torch.zeros(len(windows), int(lengths.max()))
         for i, w in enumerate(windows):
             batch[i, : len(w)] = torch.from_numpy(w)
         mask = (torch.arange(batch.shape[1])[None] < lengths[:, None]).long()
-        out = self.model(batch.to(device, dtype), attention_mask=mask.to(device), output_hidden_states=True)
+        out = self.model(
+            self.loaded.upload(batch, cast=True),
+            attention_mask=self.loaded.upload(mask),
+            output_hidden_states=True,
+        )
         frames = self.model._get_feat_extract_output_lengths(lengths).long()
         return valid_sums([out.hidden_states[i] for i in self.layers], frames), frames.float()
 

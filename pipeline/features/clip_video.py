@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from pipeline.features.models import LoadedModel
-from pipeline.features.video import FramePreprocessor, preprocessor_config
+from pipeline.features.video import FramePreprocessor, device_pixels, preprocessor_config
 
 
 class ClipVideoEmbedder:
@@ -30,9 +30,7 @@ class ClipVideoEmbedder:
     @torch.inference_mode()
     def embed(self, clips: list[np.ndarray]) -> np.ndarray:
         """(B, L, D) float32."""
-        pixels = torch.stack([self.preprocess(self._sampled(c)) for c in clips])
-        out = self.model(
-            pixel_values=pixels.to(self.loaded.device, self.loaded.dtype), output_hidden_states=True
-        )
+        pixels = torch.stack([device_pixels(self.loaded, self.preprocess, self._sampled(c)) for c in clips])
+        out = self.model(pixel_values=pixels, output_hidden_states=True)
         pooled = torch.stack([out.hidden_states[i].float().mean(dim=1) for i in self.layers], dim=1)
         return pooled.cpu().numpy()

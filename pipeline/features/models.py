@@ -38,6 +38,14 @@ class LoadedModel:
     device: torch.device
     dtype: torch.dtype
 
+    def upload(self, tensor: torch.Tensor, cast: bool = False) -> torch.Tensor:
+        """To the model's device (and its dtype with `cast`); on a GPU from pinned memory without
+        blocking, so the copy overlaps the work already queued there."""
+        dtype = self.dtype if cast else None
+        if self.device.type != "cuda":
+            return tensor.to(self.device, dtype)
+        return tensor.pin_memory().to(self.device, dtype, non_blocking=True)
+
     @property
     def description(self) -> str:
         note = " (random-init stand-in, not pretrained)" if self.random_init else ""
@@ -81,7 +89,9 @@ def _tower_config(config: Any) -> dict[str, Any]:
     return {"config": vision}
 
 
-def _random_model(name: str, seed: int, causal_lm: bool = False) -> tuple[torch.nn.Module, Path]:
+def _random_model(
+    name: str, seed: int, dtype: torch.dtype, causal_lm: bool = False
+) -> tuple[torch.nn.Module, Path]:
     folder = CONFIGS / name
     if not (folder / "config.json").is_file():
         shipped = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir())
@@ -89,7 +99,8 @@ def _random_model(name: str, seed: int, causal_lm: bool = False) -> tuple[torch.
     config = AutoConfig.from_pretrained(folder)
     torch.manual_seed(seed)
     cls = _model_class(config, causal_lm)
-    return (cls.from_config(config) if hasattr(cls, "from_config") else cls(config)), folder
+    build = cls.from_config if hasattr(cls, "from_config") else cls._from_config
+    return build(config, dtype=dtype), folder  # built in its dtype: a 7B model never exists in float32
 
 
 def load_model(
@@ -101,10 +112,11 @@ def load_model(
     seed: int = 0,
     causal_lm: bool = False,
 ) -> LoadedModel:
-    """Load weights offline-first: safetensors preferred, never `trust_remote_code` unless asked."""
+    """Load weights offline-first: safetensors preferred, never `trust_remote_code` unless asked; read
+    straight into the target dtype (transformers loads lazily, so a large model is never held twice)."""
     torch_device, torch_dtype = resolve_device(device, dtype)
     if spec.startswith(RANDOM_PREFIX):
-        model, folder = _random_model(spec.removeprefix(RANDOM_PREFIX), seed, causal_lm)
+        model, folder = _random_model(spec.removeprefix(RANDOM_PREFIX), seed, torch_dtype, causal_lm)
         random_init = True
     else:
         folder = minilm_folder() if spec == MINILM else (Path(spec) if Path(spec).is_dir() else None)
@@ -116,6 +128,7 @@ def load_model(
             source,
             **_tower_config(config),
             revision=revision,
+            dtype=torch_dtype,
             trust_remote_code=trust_remote_code,
             use_safetensors=None,  # safetensors when the model has them
             weights_only=True,  # a pickled .bin is read without running code from it

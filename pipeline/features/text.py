@@ -53,13 +53,16 @@ class TextEmbedder:
             return_special_tokens_mask=True,
         )
         content = (enc["attention_mask"].bool() & ~enc["special_tokens_mask"].bool()).float()
-        inputs = {k: v.to(self.loaded.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+        inputs = {k: self.loaded.upload(v) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
         out = self.model(**inputs, output_hidden_states=True)
-        states = torch.stack([out.hidden_states[i] for i in self.layers], dim=1).float().cpu()
-        if self.prompt:
-            positions = torch.arange(content.shape[1])[None].expand_as(content)
-            last = torch.where(content.bool(), positions, -1).max(dim=1).values
-            weights = torch.nn.functional.one_hot(last, content.shape[1]).float()
-        else:
-            weights = content / content.sum(dim=1, keepdim=True).clamp(min=1)
-        return torch.einsum("bltd,bt->bld", states, weights).numpy()
+        states = torch.stack([out.hidden_states[i] for i in self.layers], dim=1).float()
+        weights = self.loaded.upload(self._token_weights(content))
+        return torch.einsum("bltd,bt->bld", states, weights).cpu().numpy()  # pooled where the model ran
+
+    def _token_weights(self, content: torch.Tensor) -> torch.Tensor:
+        """(B, T): the mean over content tokens, or the last content token with a prompt."""
+        if not self.prompt:
+            return content / content.sum(dim=1, keepdim=True).clamp(min=1)
+        positions = torch.arange(content.shape[1])[None].expand_as(content)
+        last = torch.where(content.bool(), positions, -1).max(dim=1).values
+        return torch.nn.functional.one_hot(last, content.shape[1]).float()

@@ -59,11 +59,18 @@ class FramePreprocessor:
         top, left = max(0, (h - ch) // 2), max(0, (w - cw) // 2)
         return x[..., top : top + ch, left : left + cw]
 
-    def __call__(self, frames: np.ndarray) -> torch.Tensor:
-        """(n, H, W, 3) uint8 -> (n, 3, h, w) normalised float32."""
-        x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
-        x = self._center_crop(self._resize(x)).clamp(0, 255) * self.scale
-        return (x - self.mean) / self.std
+    def __call__(self, frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """(n, H, W, 3) uint8 -> (n, 3, h, w) normalised float32, on the frames' device (uint8 frames
+        uploaded to a GPU are resized there, not by the process feeding it)."""
+        x = frames if isinstance(frames, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(frames))
+        x = self._center_crop(self._resize(x.permute(0, 3, 1, 2).float())).clamp(0, 255) * self.scale
+        return (x - self.mean.to(x.device)) / self.std.to(x.device)
+
+
+def device_pixels(loaded: LoadedModel, preprocess: FramePreprocessor, frames: np.ndarray) -> torch.Tensor:
+    """A clip's uint8 frames uploaded, then preprocessed on the model's device in the model's dtype."""
+    pixels = preprocess(loaded.upload(torch.from_numpy(np.ascontiguousarray(frames))))
+    return pixels.to(loaded.dtype)
 
 
 class VideoEmbedder:
@@ -79,7 +86,7 @@ class VideoEmbedder:
 
     @torch.inference_mode()
     def _image_embeds(self, pixels: torch.Tensor) -> torch.Tensor:
-        out = self.model(pixel_values=pixels.to(self.loaded.device, self.loaded.dtype))
+        out = self.model(pixel_values=pixels)
         embeds = getattr(out, "image_embeds", None)
         if embeds is None and self.pooling == "patch_mean":
             embeds = out.last_hidden_state[:, 1:].mean(dim=1)
@@ -92,7 +99,7 @@ class VideoEmbedder:
         self, clips: list[np.ndarray], batch_frames: int = 64
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(utt (B, 1, D), frames (B, K, D), frame_mask (B, K)) as float32 / bool."""
-        pixels = torch.cat([self.preprocess(c) for c in clips])
+        pixels = torch.cat([device_pixels(self.loaded, self.preprocess, c) for c in clips])
         embeds = torch.cat(
             [self._image_embeds(pixels[s : s + batch_frames]) for s in range(0, len(pixels), batch_frames)]
         )

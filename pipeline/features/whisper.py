@@ -40,8 +40,10 @@ class WhisperEmbedder:
 
     @torch.inference_mode()
     def _forward(self, windows: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt").input_features
-        out = self.encoder(features.to(self.loaded.device, self.loaded.dtype), output_hidden_states=True)
+        features = self.extractor(
+            windows, sampling_rate=SAMPLE_RATE, return_tensors="pt", device=str(self.loaded.device)
+        ).input_features  # log-mel spectrograms computed on the model's device
+        out = self.encoder(self.loaded.upload(features, cast=True), output_hidden_states=True)
         steps = out.hidden_states[0].shape[1]
         frames = torch.tensor([min(steps, max(1, -(-len(w) // SAMPLES_PER_FRAME))) for w in windows])
         return valid_sums([out.hidden_states[i] for i in self.layers], frames), frames.float()
