@@ -71,6 +71,7 @@ class ExtractResult:
     absent: int  # missing modality over the whole store
     seconds: float
     total: int  # clips in the store
+    load_s: float = 0.0  # of `seconds`, building the model (local engine; Ray actors load their own)
 
     @property
     def clips_per_s(self) -> float:
@@ -79,8 +80,9 @@ class ExtractResult:
     def summary(self) -> str:
         ok = self.total - self.failed - self.absent
         return (
-            f"{self.clips} clip(s) extracted at {self.clips_per_s:.1f} clips/s, {self.rewritten_shards} "
-            f"shard(s) written, {self.skipped_shards} unchanged; store outcomes: {ok} ok, "
+            f"{self.clips} clip(s) extracted at {self.clips_per_s:.1f} clips/s (model load "
+            f"{self.load_s:.1f} s of {self.seconds:.1f} s), {self.rewritten_shards} shard(s) written, "
+            f"{self.skipped_shards} unchanged; store outcomes: {ok} ok, "
             f"{self.failed} failed, {self.absent} absent (failures.csv)"
         )
 
@@ -266,6 +268,7 @@ def extract(
     refs = clip_refs(manifest)
     plans, done = plan_extraction(refs, cfg, store, shard)
     clips = sum(len(p.todo) for p in plans)
+    load_s = 0.0
     if plans:
         log.info(
             "%s: %d clip(s) to extract into %d shard(s), %d shard(s) already done (engine %s)",
@@ -275,18 +278,27 @@ def extract(
             done,
             cfg.engine,
         )
-        run_engine(plans, cfg, store)
+        load_s = run_engine(plans, cfg, store)
     failures = write_failures(store)
     absent = int(failures["error"].str.startswith("absent").sum())
     result = ExtractResult(
-        clips, done, len(plans), len(failures) - absent, absent, time.perf_counter() - started, len(refs)
+        clips,
+        done,
+        len(plans),
+        len(failures) - absent,
+        absent,
+        time.perf_counter() - started,
+        len(refs),
+        load_s,
     )
     _check_failures(result, len(refs), cfg, store)
     return result
 
 
-def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> None:
+def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> float:
+    """Seconds spent building the model (0 where the engine's workers build their own)."""
     todo = [r for p in plans for r in p.todo]
+    load_s = 0.0
     groups = decode_groups(plans, cfg.bucket)
     if not todo:  # the manifest only lost clips: shards are rewritten from their kept rows
         info, results = StoreInfo.of_shard(store / plans[0].filename), []
@@ -295,10 +307,13 @@ def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> None:
 
         info, results = ray_results(todo, groups, cfg)
     else:
+        started = time.perf_counter()
         embedder = build_embedder(cfg)
-        log.info("%s: %s", cfg.modality, embedder.description)
+        load_s = time.perf_counter() - started
+        log.info("%s: %s, built in %.1f s", cfg.modality, embedder.description, load_s)
         info, results = store_info(cfg, embedder), local_results(todo, groups, cfg, embedder)
     write_shards(plans, iter(results), info, store)
+    return load_s
 
 
 def _check_failures(result: ExtractResult, total: int, cfg: ExtractConfig, store: Path) -> None:
