@@ -20,6 +20,7 @@ def _builders(params: dict, labels: list[str]) -> list[Callable[[dict], Any]]:
     from pipeline.demo.corpus import demo_config
     from pipeline.features.config import extract_config, set_names
     from pipeline.media.corrupt import corrupt_config
+    from pipeline.media.faces import faces_config
     from pipeline.params import labels_param
     from pipeline.tracks.ov_score import ov_config
     from pipeline.training.config import train_config
@@ -33,6 +34,7 @@ def _builders(params: dict, labels: list[str]) -> list[Callable[[dict], Any]]:
         partial(pick, key="dataset.manifest", kind=str),
         demo_config,
         corrupt_config,
+        faces_config,
         set_names,
         *(partial(extract_config, name=name) for name in sets),
         train_config,

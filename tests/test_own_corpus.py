@@ -4,6 +4,7 @@ with `mer corpus import-*`, pointed at with `mer init`, then run and checked aga
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +13,15 @@ import pytest
 import soundfile as sf
 import yaml
 
+from pipeline.corpus.manifest import read_manifest
+from pipeline.features.decode import clip_refs
+from pipeline.features.extract import clip_inputs
+from pipeline.features.store import shard_filename, shard_header, shard_of
 from pipeline.media.write import write_clip
 from tests.cli import mer
 from tests.conftest import LABELS, frames, tone
 from tests.dvc_project import ROOT, TINY_TRAIN, dvc, fast_features, new_project, set_params
+from tests.photos import astronaut_frames
 
 OWN_LABELS = ["tense", "calm", "joyful", "frustrated"]
 
@@ -26,15 +32,21 @@ def mer_ok(*args: str) -> str:
     return result.stdout
 
 
+PHOTO_CLIPS = ("tr00", "te00", "un0")  # a real photograph with a face; the other clips show noise
+
+
 def mertools_folder(root: Path) -> Path:
     """MER2024's processed layout: video/ (audio inside the mp4), label-6way.npz, transcription-merge.csv;
-    two labeled clips have a transcript but no video (text-only rows), three videos have no label."""
+    two labeled clips have a transcript but no video (text-only rows), three videos have no label, no
+    OpenFace crops (the `faces` stage makes them)."""
     train = {f"tr{i:02d}": LABELS[i % 6] for i in range(18)}
     test = {f"te{i:02d}": LABELS[i % 6] for i in range(6)}
     names = [*train, *test, "un0", "un1", "un2"]
+    photo, _ = astronaut_frames()
     for k, name in enumerate(names):
+        video = photo if name in PHOTO_CLIPS else frames(6, seed=k)
         if name not in ("tr16", "tr17"):
-            write_clip(root / "video" / f"{name}.mp4", frames(6, seed=k), 8, tone(0.75, 150 + 20 * k))
+            write_clip(root / "video" / f"{name}.mp4", video, 8, tone(0.75, 150 + 20 * k))
     np.savez(
         root / "label-6way.npz",
         train_corpus={n: {"emo": label} for n, label in train.items()},
@@ -85,7 +97,7 @@ def mertools_project(tmp_path_factory) -> tuple[Path, Path, bytes, str]:
     mer_ok("corpus", "import-mertools", str(corpus))
     manifest = corpus / "manifest.csv"
     source = manifest.read_bytes()
-    return project, manifest, source, run_own_corpus(project, manifest)
+    return project, manifest, source, run_own_corpus(project, manifest, faces={"enabled": True, "workers": 1})
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +124,7 @@ def test_init_writes_what_the_mertools_corpus_implies(mertools_project):
     assert "train.folds = 3" in printed  # the rarest class has 3 training clips, fewer than 5 folds
     assert "test -> test_noise (6 clips)" in printed and "3 unlabeled clips" in printed
     assert "random-init stand-in" in printed
+    assert "faces: off, the video sets read whole frames; 25 clip(s) have a video and no face" in printed
 
 
 def test_mertools_corpus_runs_end_to_end_without_the_demo(mertools_project):
@@ -133,6 +146,26 @@ def test_mertools_corpus_runs_end_to_end_without_the_demo(mertools_project):
     assert "no OV ground truth" in metrics(project, "ov")["note"]
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert set(ablation["waf"]) >= {"hubert", "minilm"}
+
+
+def test_faces_stage_crops_a_users_corpus_and_the_video_sets_read_the_stacks(mertools_project):
+    project, *_ = mertools_project
+    derived = read(project, "data/corpus/manifest.csv").set_index("name")
+    with_video = derived[derived["video"] != ""]
+    assert len(with_video) == 47 and (with_video["face"] != "").all()  # noisy copies cropped too
+    assert (derived.loc[["tr16", "tr17"], "face"] == "").all()  # text-only rows
+    for name in with_video.index:
+        stack = project / "data/corpus" / with_video.loc[name, "face"]
+        assert stack == project / f"data/corpus/faces/openface_face/{name}/{name}.npy" and stack.is_file()
+    counts = read(project, "data/corpus/faces/faces.csv").set_index("name")
+    faces = counts["faces"].astype(int)
+    assert (faces.loc[list(PHOTO_CLIPS)] == 5).all()  # every frame of the photo clips
+    assert (faces.drop(list(PHOTO_CLIPS) + ["tr00_noise", "te00_noise"]) == 0).all()  # noise: fallbacks
+    derived_manifest = read_manifest(project / "data/corpus/manifest.csv", contained=False)
+    refs = {r.name: r for r in clip_refs(derived_manifest)}
+    header = shard_header(project / "data/features/clip" / shard_filename(shard_of("tr00", 64)))
+    stored = dict(zip(header.names, header.inputs, strict=True))["tr00"]
+    assert stored == clip_inputs(refs["tr00"]) != clip_inputs(replace(refs["tr00"], face=None))
 
 
 def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_project):

@@ -41,6 +41,7 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
         + (f"{source} -> test_noise ({profile.count(source)} clips)" if source else "no NOISE split")
         + (f", {augment} -> {augment}_noise ({profile.count(augment)})" if augment else "")
         + f"; noise: {noise}",
+        _faces_line(profile, pick(values, "faces.enabled", bool, default=False)),
     ]
     for name, modality in feature_sets(values).items():
         model = pick(values, f"features.sets.{name}.model", str)
@@ -80,6 +81,18 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
         "  ablation: each feature set, modality and combination under the training protocol",
     ]
     return lines
+
+
+def _faces_line(profile: CorpusProfile, enabled: bool) -> str:
+    if enabled:
+        return f"  faces: face stacks for the {profile.uncropped} clip(s) with a video and none of their own"
+    hint = (
+        f"; {profile.uncropped} clip(s) have a video and no face stack: faces.enabled: true crops them "
+        "(and their noisy copies)"
+        if profile.uncropped
+        else ""
+    )
+    return f"  faces: off, the video sets read whole frames{hint}"
 
 
 def _yaml_value(value: object) -> str:

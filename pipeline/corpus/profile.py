@@ -18,6 +18,7 @@ class CorpusProfile:
     labeled: dict[str, int]  # labeled clips per split
     train_classes: dict[str, int]  # labeled train clips per label
     openset: dict[str, int]  # clips with an OV set per split
+    uncropped: int = 0  # clips with a video and no face stack (what the `faces` stage would crop)
 
     def count(self, split: str) -> int:
         return self.splits.get(split, 0)
@@ -53,6 +54,7 @@ def corpus_profile(manifest: Manifest) -> CorpusProfile:
         labeled=rows.loc[has["label"], "split"].value_counts().sort_index().to_dict(),
         train_classes=rows.loc[has["label"] & (rows["split"] == "train"), "label"].value_counts().to_dict(),
         openset=rows.loc[has["openset"], "split"].value_counts().sort_index().to_dict(),
+        uncropped=int((has["video"] & ~has["face"]).sum()),
     )
 
 
