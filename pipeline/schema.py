@@ -16,6 +16,7 @@ from pipeline.params import ParamError, checking, load_params, pick
 
 
 def _builders(params: dict, labels: list[str]) -> list[Callable[[dict], Any]]:
+    from pipeline.adaptation.adapters import adapt_config
     from pipeline.adaptation.alignment import align_config
     from pipeline.demo.corpus import demo_config
     from pipeline.features.config import extract_config, set_names
@@ -42,6 +43,7 @@ def _builders(params: dict, labels: list[str]) -> list[Callable[[dict], Any]]:
         *(partial(view_spec, name=name) for name in dict.fromkeys(chosen + sets)),
         ov_config,
         align_config,
+        adapt_config,
         partial(select_config, labels=labels),
     ]
 

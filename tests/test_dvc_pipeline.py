@@ -43,7 +43,9 @@ def project(tmp_path_factory) -> Path:
         "pooling": "patch_mean",
     }
     features["sets"]["videomae"] = {**features["sets"]["clip"], "model": "random:videomae-tiny", "frames": 16}
-    set_params(project, demo=TINY, train={**TINY_TRAIN, "sets": list(SETS)}, features=features)
+    set_params(
+        project, demo=TINY, train={**TINY_TRAIN, "sets": list(SETS)}, features=features, adapt={"epochs": 4}
+    )
     dvc(project, "repro")
     return project
 
@@ -136,6 +138,22 @@ def test_changing_one_feature_set_key_reruns_only_that_set(project):
     for other in ("extract@hubert", "extract@egemaps", "extract@clip", "extract@dinov2", "demo:", "corrupt:"):
         assert other not in status
     set_params(project, features={"sets": features["sets"]})
+    assert "up to date" in dvc(project, "status").stdout
+
+
+def test_adapt_trains_small_adapters_and_writes_an_adapted_audio_set(project):
+    summary = json.loads((project / "data/models/hubert_adapted/adapt.json").read_text())
+    assert summary["clips"]["fit"] + summary["clips"]["holdout"] == 80  # 40 train clips and their copies
+    assert "optimistic" in summary["note"] and len(summary["holdout"]) <= 4
+    info = store_info(project / "data/features/hubert_adapted")
+    assert info["n"] == 95 and info["model"] == "random:hubert-tiny + adapters data/models/hubert_adapted"
+    adapt = yaml.safe_load((project / "params.yaml").read_text())["adapt"]
+    set_params(project, adapt={"rank": 4})
+    status = dvc(project, "status").stdout
+    assert "adapt:" in status
+    for other in ("extract@hubert:", "extract@egemaps", "align:", "corrupt:", "faces:"):
+        assert other not in status
+    set_params(project, adapt=adapt)
     assert "up to date" in dvc(project, "status").stdout
 
 

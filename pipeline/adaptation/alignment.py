@@ -20,15 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.features.reader import StoreArrays, read_store
-from pipeline.features.store import (
-    Batch,
-    StoreInfo,
-    shard_filename,
-    shard_paths,
-    shard_rows,
-    write_failures,
-    write_shard,
-)
+from pipeline.features.store import Batch, StoreInfo, write_store
 from pipeline.params import invalid, pick, pick_choice, pick_range
 
 LOSSES = ("infonce", "mse")
@@ -139,13 +131,5 @@ def align(features: Path, names: list[str], fit_rows: np.ndarray, cfg: AlignConf
         video.random_init,
         dtype="float32",
     )
-    _write(features / cfg.name, names, info, Batch(names, mapped[:, None, :], ok, errors), cfg.shards)
+    write_store(features / cfg.name, names, info, Batch(names, mapped[:, None, :], ok, errors), cfg.shards)
     return len(both) if ok.any() else 0
-
-
-def _write(store: Path, names: list[str], info: StoreInfo, batch: Batch, shards: int) -> None:
-    for old in shard_paths(store):
-        old.unlink()
-    for index, rows in shard_rows(names, shards).items():
-        write_shard(store / shard_filename(index), info, batch.take([names[r] for r in rows]))
-    write_failures(store)

@@ -78,6 +78,9 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
         ),
         f"  pseudo_label, retrain: {profile.count(pool)} {pool} clips"
         + ("" if profile.count(pool) else " (nothing to pseudo-label; reported, not an error)"),
+        f"  adapt: LoRA on {pick(values, 'adapt.audio', str)}'s encoder with the "
+        f"{profile.labeled.get(pick(values, 'adapt.split', str), 0)} labeled "
+        f"{pick(values, 'adapt.split', str)} clips -> {pick(values, 'adapt.name', str)}",
         "  ablation: each feature set, modality and combination under the training protocol",
     ]
     return lines
@@ -135,7 +138,11 @@ def init(
                 + (f"{rarest[0]!r} has {rarest[1]}" if rarest[0] else "no train clip has a label")
             )
         before = load_params(params)
-        known = {**feature_sets(before), pick(before, "align.name", str, default=""): "video"}
+        known = {
+            **feature_sets(before),
+            pick(before, "align.name", str, default=""): "video",
+            pick(before, "adapt.name", str, default=""): "audio",
+        }
         fused = {name: known.get(name, "") for name in pick(before, "train.sets", list)}
         settings = params_for(profile, _project_path(manifest, root), pick(before, "train.folds", int), fused)
         set_keys(params, settings)

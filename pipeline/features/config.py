@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from pipeline.features.functionals import spec_problem
 from pipeline.params import ParamError, invalid, pick, pick_choice, pick_range
@@ -38,6 +39,7 @@ class ExtractConfig:
     prompt: str = ""  # text: template with {text}; empty = mean over content tokens
     max_tokens: int = 256  # text: truncation
     seed: int = 0  # seed of random-init stand-ins
+    adapter: str = ""  # folder of peft adapters merged into the model (the `adapt` stage writes one)
     max_failed_fraction: float = 0.05
     engine: str = "local"  # local | ray
     ray_address: str = ""  # existing Ray cluster ("" starts a local one)
@@ -53,6 +55,8 @@ class ExtractConfig:
             for k, v in asdict(self).items()
             if k not in NOT_NUMERIC and not (k in ADDED_LATER and ADDED_LATER[k] == v)
         }
+        if self.adapter:  # the adapters' weights, not where they lie: retrained adapters re-extract
+            settings["adapter"] = adapter_digest(Path(self.adapter))
         payload = json.dumps({"settings": settings, **EXTRACTOR_VERSIONS[self.modality]}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -76,7 +80,7 @@ POOLINGS = ("cls", "patch_mean")
 
 # Settings added after stores existed, with the value that reproduces what was stored before: at that
 # value they stay out of the digest, so adding a setting re-extracts nothing.
-ADDED_LATER = {"pooling": "cls"}
+ADDED_LATER = {"pooling": "cls", "adapter": ""}
 
 # Each modality's extractor version: bump it (any new value) in the same change that moves the numbers
 # its embedder stores; tests/test_golden.py pins every stand-in's output and fails until it is bumped
@@ -85,6 +89,19 @@ ADDED_LATER = {"pooling": "cls"}
 EXTRACTOR_VERSIONS: dict[str, dict[str, str]] = {
     modality: {"version": "0.1.0", "code": "045e6582b9506f22"} for modality in MODALITIES
 }
+
+
+def adapter_digest(folder: Path) -> str:
+    """Hash of a peft adapter folder's weights; a missing folder is an error naming it."""
+    weights = sorted(folder.glob("adapter_model.*"))
+    if not weights:
+        raise FileNotFoundError(
+            f"{folder}: no adapter_model.safetensors (or .bin) here, as peft saves adapters"
+        )
+    digest = hashlib.sha256()
+    for path in weights:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _model(params: dict, key: str, modality: str) -> str:
@@ -139,6 +156,7 @@ def extract_config(params: dict, name: str) -> ExtractConfig:
         prompt=pick(params, f"{base}.prompt", str, default=""),
         max_tokens=pick_range(params, f"{base}.max_tokens", int, 1, 32768, default=defaults.max_tokens),
         seed=pick(params, f"{base}.seed", int, default=0),
+        adapter=pick(params, f"{base}.adapter", str, default=""),
         max_failed_fraction=pick_range(params, "features.max_failed_fraction", float, 0.0, 1.0),
         engine=pick_choice(params, "features.engine", ENGINES, default=defaults.engine),
         ray_address=pick(params, "features.ray_address", str, default=""),

@@ -46,7 +46,9 @@ def build_embedder(cfg: ExtractConfig) -> Embedder:
         inner = FunctionalsEmbedder(cfg.model)
         description = f"{cfg.model} (openSMILE functionals, no weights)"
         return Embedder(inner, [0], inner.dim, description, False, "float32")
-    loaded = load_model(cfg.model, cfg.revision, cfg.trust_remote_code, cfg.device, cfg.dtype, cfg.seed)
+    loaded = load_model(
+        cfg.model, cfg.revision, cfg.trust_remote_code, cfg.device, cfg.dtype, cfg.seed, adapter=cfg.adapter
+    )
     key = f"features.sets.{cfg.name}.layers"
     if cfg.modality == "audio":
         layers = select_layers(cfg.layers, _hidden_states(loaded), key)

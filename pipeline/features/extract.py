@@ -218,7 +218,7 @@ def local_results(todo: list[ClipRef], groups: list[list[int]], cfg: ExtractConf
 def store_info(cfg: ExtractConfig, embedder: Embedder) -> StoreInfo:
     return StoreInfo(
         cfg.modality,
-        cfg.model,
+        f"{cfg.model} + adapters {cfg.adapter}" if cfg.adapter else cfg.model,
         cfg.revision,
         embedder.layers,
         embedder.dim,

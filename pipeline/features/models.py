@@ -37,6 +37,7 @@ class LoadedModel:
     revision: str
     device: torch.device
     dtype: torch.dtype
+    adapter: str = ""  # peft adapters merged in
 
     def upload(self, tensor: torch.Tensor, cast: bool = False) -> torch.Tensor:
         """To the model's device (and its dtype with `cast`); on a GPU from pinned memory without
@@ -49,7 +50,8 @@ class LoadedModel:
     @property
     def description(self) -> str:
         note = " (random-init stand-in, not pretrained)" if self.random_init else ""
-        return f"{self.spec}{note}"
+        adapted = f" + adapters from {self.adapter}" if self.adapter else ""
+        return f"{self.spec}{note}{adapted}"
 
 
 def minilm_folder() -> Path:
@@ -89,18 +91,38 @@ def _tower_config(config: Any) -> dict[str, Any]:
     return {"config": vision}
 
 
-def _random_model(
-    name: str, seed: int, dtype: torch.dtype, causal_lm: bool = False
-) -> tuple[torch.nn.Module, Path]:
+def _shipped(name: str) -> Path:
     folder = CONFIGS / name
     if not (folder / "config.json").is_file():
         shipped = sorted(p.name for p in CONFIGS.iterdir() if p.is_dir())
         raise ValueError(f"unknown random model {name!r}; shipped configs: {shipped}")
+    return folder
+
+
+def model_config(spec: str, revision: str = "main", trust_remote_code: bool = False) -> Any:
+    """The architecture's config (sizes, layer count), without loading any weights."""
+    if spec.startswith(RANDOM_PREFIX):
+        return AutoConfig.from_pretrained(_shipped(spec.removeprefix(RANDOM_PREFIX)))
+    source = minilm_folder() if spec == MINILM else spec
+    return AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
+
+
+def _random_model(
+    name: str, seed: int, dtype: torch.dtype, causal_lm: bool = False
+) -> tuple[torch.nn.Module, Path]:
+    folder = _shipped(name)
     config = AutoConfig.from_pretrained(folder)
     torch.manual_seed(seed)
     cls = _model_class(config, causal_lm)
     build = cls.from_config if hasattr(cls, "from_config") else cls._from_config
     return build(config, dtype=dtype), folder  # built in its dtype: a 7B model never exists in float32
+
+
+def _merged(model: torch.nn.Module, adapter: str) -> torch.nn.Module:
+    """The model with peft adapters folded into its weights (as fast as the plain model)."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(model, adapter).merge_and_unload()
 
 
 def load_model(
@@ -111,6 +133,7 @@ def load_model(
     dtype: str = "auto",
     seed: int = 0,
     causal_lm: bool = False,
+    adapter: str = "",
 ) -> LoadedModel:
     """Load weights offline-first: safetensors preferred, never `trust_remote_code` unless asked; read
     straight into the target dtype (transformers loads lazily, so a large model is never held twice)."""
@@ -134,5 +157,7 @@ def load_model(
             weights_only=True,  # a pickled .bin is read without running code from it
         )
         random_init = False
+    if adapter:
+        model = _merged(model, adapter)
     model = model.to(torch_device, torch_dtype).eval()
-    return LoadedModel(spec, model, folder, random_init, revision, torch_device, torch_dtype)
+    return LoadedModel(spec, model, folder, random_init, revision, torch_device, torch_dtype, adapter)

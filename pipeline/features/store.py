@@ -325,3 +325,12 @@ def store_info(store: Path) -> dict[str, object]:
 
 def info_json(store: Path) -> str:
     return json.dumps(store_info(store), indent=2)
+
+
+def write_store(store: Path, names: list[str], info: StoreInfo, batch: Batch, shards: int) -> None:
+    """A whole store at once (a set computed from other sets, or all absent): every shard, failures.csv."""
+    for old in shard_paths(store):
+        old.unlink()
+    for index, rows in shard_rows(names, shards).items():
+        write_shard(store / shard_filename(index), info, batch.take([names[r] for r in rows]))
+    write_failures(store)
