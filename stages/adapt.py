@@ -45,7 +45,7 @@ def main() -> None:
         return
     loaded = load_model(base.model, base.revision, base.trust_remote_code, base.device, base.dtype, base.seed)
     model, summary = train_adapters(loaded, data, len(labels), cfg)
-    save_adapters(model, cfg, summary, model_dir)
+    save_adapters(model, cfg, summary, model_dir, base.model)
     print(
         f"{cfg.name}: LoRA r={cfg.rank} on layers {list(cfg.layers)} of {loaded.description}, "
         f"{summary['trainable_params']} trained parameters, {summary['clips']['fit']} clips "

@@ -3,6 +3,7 @@ same seed gives the same adapters, and the store's identity follows the adapters
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -34,7 +35,7 @@ def _loaded():
 def adapted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("adapters") / "hubert_adapted"
     model, summary = train_adapters(_loaded(), _data(), 2, CFG)
-    save_adapters(model, CFG, summary, folder)
+    save_adapters(model, CFG, summary, folder, SPEC)
     return model, summary, folder
 
 
@@ -63,11 +64,13 @@ def test_saved_adapters_reload_to_the_same_features(adapted):
 def test_adaptation_is_deterministic_under_its_seed(adapted, tmp_path):
     _, summary, folder = adapted
     again, summary_again = train_adapters(_loaded(), _data(), 2, CFG)
-    save_adapters(again, CFG, summary_again, tmp_path / "again")
+    save_adapters(again, CFG, summary_again, tmp_path / "again", SPEC)
     assert summary_again["holdout"] == summary["holdout"]
-    assert (tmp_path / "again/adapter_model.safetensors").read_bytes() == (
-        folder / "adapter_model.safetensors"
-    ).read_bytes()
+    for name in ("adapter_model.safetensors", "head.safetensors", "adapt.json", "adapter_config.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (folder / name).read_bytes()  # a DVC output
+    config = json.loads((folder / "adapter_config.json").read_text())  # the same in every process and clone
+    assert config["target_modules"] == sorted(config["target_modules"])
+    assert config["base_model_name_or_path"] == SPEC
 
 
 def test_the_store_identity_follows_the_adapter_weights_not_their_folder(adapted, tmp_path):

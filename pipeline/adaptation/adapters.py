@@ -259,20 +259,29 @@ def train_adapters(
     return model, summary
 
 
-def save_adapters(model: AdaptedClassifier, cfg: AdaptConfig, summary: dict, folder: Path) -> None:
+def _reproducible_config(path: Path, spec: str) -> None:
+    """peft writes target_modules in set order (it varies between processes) and the base model's local
+    folder; the same adapters must give the same bytes on every machine (a DVC output)."""
+    config = json.loads(path.read_text())
+    config["target_modules"] = sorted(config["target_modules"])
+    config["base_model_name_or_path"] = spec
+    path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def save_adapters(model: AdaptedClassifier, cfg: AdaptConfig, summary: dict, folder: Path, spec: str) -> None:
     """adapter_config.json + adapter_model.safetensors (peft), the head, and what training did."""
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
     model.encoder.save_pretrained(folder)
     (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
+    _reproducible_config(folder / "adapter_config.json", spec)
     save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, folder / "head.safetensors")
     note = (
         "cross-validated scores of this set are optimistic: the adapters saw every labeled clip of the split"
     )
-    (folder / SUMMARY).write_text(
-        json.dumps({"config": asdict(cfg), **summary, "note": note}, indent=2) + "\n"
-    )
+    kept = {k: v for k, v in summary.items() if k != "seconds"}  # a DVC output: no timings in it
+    (folder / SUMMARY).write_text(json.dumps({"config": asdict(cfg), **kept, "note": note}, indent=2) + "\n")
 
 
 def absent_set(
