@@ -35,8 +35,8 @@ def main() -> None:
         raise ParamError(f"adapt.audio: {cfg.audio!r} is a {base.modality} set; adapters need an audio set")
     manifest = read_manifest(manifest_path, contained=False)
     data = labeled_audio(manifest, labels, cfg.split, cfg.max_seconds)
-    if len(set(data.y.tolist())) < 2:
-        classes = len(set(data.y.tolist()))
+    classes = len(set(data.y.tolist()))
+    if classes < 2:
         reason = (
             f"adapt.split {cfg.split!r} has {len(data.y)} labeled clip(s) with audio in {classes} class(es)"
         )

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.corpus.manifest import Manifest
-from pipeline.features.audio import AudioEmbedder
+from pipeline.features.audio import AudioEmbedder, normalized, padded_batch, valid_sums
 from pipeline.features.config import ExtractConfig
 from pipeline.features.layers import select_layers
 from pipeline.features.models import LoadedModel, model_config
@@ -160,22 +160,14 @@ class AdaptedClassifier(nn.Module):
         out = self.encoder(
             input_values=inputs, attention_mask=mask.to(weight.device), output_hidden_states=True
         )
-        states = torch.stack([out.hidden_states[i + 1] for i in self.layers]).float().mean(dim=0)
         frames = self.base._get_feat_extract_output_lengths(mask.sum(dim=1)).long().to(weight.device)
-        valid = (torch.arange(states.shape[1], device=weight.device)[None] < frames[:, None]).float()
-        pooled = (states * valid[..., None]).sum(dim=1) / valid.sum(dim=1, keepdim=True).clamp(min=1)
-        return self.head(pooled)
+        sums = valid_sums([out.hidden_states[i + 1] for i in self.layers], frames)  # (B, L, D)
+        return self.head(sums.mean(dim=1) / frames.clamp(min=1)[:, None])
 
 
 def padded(waves: list[np.ndarray], normalize: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """(B, T) input values as the extractor feeds them, and the attention mask."""
-    if normalize:
-        waves = [(w - w.mean()) / np.sqrt(w.var() + 1e-7) for w in waves]
-    lengths = torch.tensor([len(w) for w in waves])
-    batch = torch.zeros(len(waves), int(lengths.max()))
-    for i, w in enumerate(waves):
-        batch[i, : len(w)] = torch.from_numpy(np.asarray(w, np.float32))
-    return batch, (torch.arange(batch.shape[1])[None] < lengths[:, None]).long()
+    return padded_batch([normalized(w) for w in waves] if normalize else waves)
 
 
 def _logits(model: AdaptedClassifier, waves: list[np.ndarray], normalize: bool, step: int) -> torch.Tensor:

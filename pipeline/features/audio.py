@@ -42,7 +42,7 @@ class AudioEmbedder:
 
     def _windows(self, wave: np.ndarray) -> list[np.ndarray]:
         if self.normalize:
-            wave = (wave - wave.mean()) / np.sqrt(wave.var() + 1e-7)
+            wave = normalized(wave)
         starts = list(range(0, len(wave), self.window))
         if len(starts) > 1 and len(wave) - starts[-1] < MIN_SAMPLES:
             starts.pop()
@@ -51,18 +51,15 @@ class AudioEmbedder:
     @torch.inference_mode()
     def _forward(self, windows: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
         """Per window: (sum over valid frames of each kept layer (W, L, D), valid frame count (W,))."""
-        lengths = torch.tensor([len(w) for w in windows])
-        batch = torch.zeros(len(windows), int(lengths.max()))
-        for i, w in enumerate(windows):
-            batch[i, : len(w)] = torch.from_numpy(w)
-        mask = (torch.arange(batch.shape[1])[None] < lengths[:, None]).long()
+        batch, mask = padded_batch(windows)
+        lengths = mask.sum(dim=1)
         out = self.model(
             self.loaded.upload(batch, cast=True),
             attention_mask=self.loaded.upload(mask),
             output_hidden_states=True,
         )
         frames = self.model._get_feat_extract_output_lengths(lengths).long()
-        return valid_sums([out.hidden_states[i] for i in self.layers], frames), frames.float()
+        return valid_sums([out.hidden_states[i] for i in self.layers], frames).cpu(), frames.float()
 
     def embed(self, waves: list[np.ndarray], batch_windows: int = 16) -> np.ndarray:
         """(B, L, D) float32 utterance vectors."""
@@ -71,12 +68,26 @@ class AudioEmbedder:
         return window_mean(clips, self._forward, step, (len(self.layers), self.dim))
 
 
+def normalized(wave: np.ndarray) -> np.ndarray:
+    """Zero mean, unit variance: what wav2vec2-style feature extractors with do_normalize feed."""
+    return (wave - wave.mean()) / np.sqrt(wave.var() + 1e-7)
+
+
+def padded_batch(waves: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, T) float32 waves zero-padded to the longest, and the attention mask (1 on real samples)."""
+    lengths = torch.tensor([len(w) for w in waves])
+    batch = torch.zeros(len(waves), int(lengths.max()))
+    for i, w in enumerate(waves):
+        batch[i, : len(w)] = torch.from_numpy(np.asarray(w, np.float32))
+    return batch, (torch.arange(batch.shape[1])[None] < lengths[:, None]).long()
+
+
 def valid_sums(states: list[torch.Tensor], frames: torch.Tensor) -> torch.Tensor:
-    """Per window, each layer's sum over its first `frames` time steps (W, L, D), pooled where the
-    model ran (on the GPU only (W, L, D) crosses to the host, not every hidden state)."""
+    """Per window, each layer's sum over its first `frames` time steps (W, L, D) float32, on the model's
+    device (pooled where the model ran: on a GPU only (W, L, D) crosses to the host)."""
     stacked = torch.stack(states, dim=1).float()
     valid = torch.arange(stacked.shape[2], device=stacked.device)[None] < frames.to(stacked.device)[:, None]
-    return torch.einsum("wltd,wt->wld", stacked, valid.float()).cpu()
+    return torch.einsum("wltd,wt->wld", stacked, valid.float())
 
 
 def window_mean(

@@ -46,7 +46,7 @@ class WhisperEmbedder:
         out = self.encoder(self.loaded.upload(features, cast=True), output_hidden_states=True)
         steps = out.hidden_states[0].shape[1]
         frames = torch.tensor([min(steps, max(1, -(-len(w) // SAMPLES_PER_FRAME))) for w in windows])
-        return valid_sums([out.hidden_states[i] for i in self.layers], frames), frames.float()
+        return valid_sums([out.hidden_states[i] for i in self.layers], frames).cpu(), frames.float()
 
     def embed(self, waves: list[np.ndarray], batch_windows: int = 16) -> np.ndarray:
         """(B, L, D) float32 utterance vectors."""
