@@ -57,7 +57,7 @@ def _config(modality: str, workers: int):
 
 def run_decode(manifest, modality: str, workers: int) -> int:
     from pipeline.features.decode import DecodeDataset, clip_refs
-    from pipeline.features.extract import _loader
+    from pipeline.features.local_engine import loader
     from pipeline.features.models import load_model
     from pipeline.features.video import FramePreprocessor, preprocessor_config
 
@@ -66,7 +66,7 @@ def run_decode(manifest, modality: str, workers: int) -> int:
     prep = (
         FramePreprocessor(preprocessor_config(load_model(MODELS[modality]))) if modality == "video" else None
     )
-    for group in _loader(DecodeDataset(refs, modality, 8), groups, workers):
+    for group in loader(DecodeDataset(refs, modality, 8), groups, workers):
         for _, decoded in group:
             if prep is not None and decoded.ok:
                 prep(decoded.data)

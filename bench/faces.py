@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import bench_parser, demo_clips, timed
+from pipeline.config.faces import FacesConfig
 from pipeline.corpus.faces import crop_all
 from pipeline.corpus.manifest import Manifest
-from pipeline.media.faces import FacesConfig
 from pipeline.media.write import write_clip
 from tests.photos import astronaut_frames
 

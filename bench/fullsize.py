@@ -63,9 +63,10 @@ def _gpu_peak_gb() -> float:
 
 def write_project(folder: Path, n: int, sets: dict, device: str, workers: int, batch_size: int) -> None:
     """A demo corpus of n clips and a params.yaml naming the sets."""
-    from pipeline.demo.corpus import DemoConfig, make_demo_corpus
+    from pipeline.config.demo import DemoConfig
+    from pipeline.demo.corpus import make_demo_corpus
 
-    make_demo_corpus(DemoConfig(sizes={"train": n, "unlabeled": 0, "test": 0}, workers=2), folder / "corpus")
+    make_demo_corpus(DemoConfig(train=n, unlabeled=0, test=0, workers=2), folder / "corpus")
     settings = {"device": device, "workers": workers, "batch_size": batch_size, "shards": 4}
     params = {
         "features": {
@@ -78,12 +79,12 @@ def write_project(folder: Path, n: int, sets: dict, device: str, workers: int, b
 
 def child(folder: Path, name: str) -> None:
     """One set, as `mer extract NAME` runs it; writes what the parent reports."""
+    from pipeline.config.params import check_section
     from pipeline.corpus.manifest import read_manifest
     from pipeline.features.config import extract_config
     from pipeline.features.extract import extract
-    from pipeline.params import load_params
 
-    cfg = extract_config(load_params(folder / "params.yaml"), name)
+    cfg = extract_config(check_section("features", folder / "params.yaml"), name)
     store = folder / "features" / name
     result = extract(read_manifest(folder / "corpus/manifest.csv", contained=False), cfg, store)
     ok = result.total - result.failed - result.absent

@@ -21,10 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import bench_parser, demo_clips, timed
+from pipeline.config.features import OPENSMILE
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import DecodeDataset, clip_refs, decode
-from pipeline.features.extract import _loader, extract
-from pipeline.features.functionals import PREFIX, functionals
+from pipeline.features.extract import extract
+from pipeline.features.functionals import functionals
+from pipeline.features.local_engine import loader
 
 
 def main() -> None:
@@ -35,12 +37,12 @@ def main() -> None:
     refs = clip_refs(manifest)
     n = len(refs)
     rows = []
-    loader = _loader(
+    batches = loader(
         DecodeDataset(refs, "audio", 8),
         [list(range(i, min(i + 64, n))) for i in range(0, n, 64)],
         args.workers,
     )
-    decode_s = timed(lambda: list(loader))
+    decode_s = timed(lambda: list(batches))
     rows.append({"row": "decode", "set": "-", "clips_per_s": n / decode_s})
     waves = [decode(r, "audio", 8) for r in refs[:100]]
     seconds = float(np.mean([len(w.data) / 16_000 for w in waves if w.ok]))
@@ -48,7 +50,9 @@ def main() -> None:
         functionals(waves[0], name)  # load openSMILE once, outside the timing
         compute_s = timed(lambda name=name: [functionals(w, name) for w in waves])
         rows.append({"row": "compute (1 core)", "set": name, "clips_per_s": len(waves) / compute_s})
-        cfg = ExtractConfig(modality="audio", model=PREFIX + name, workers=args.workers, shards=8, name=name)
+        cfg = ExtractConfig(
+            modality="audio", model=OPENSMILE + name, workers=args.workers, shards=8, name=name
+        )
         with tempfile.TemporaryDirectory() as store:
             extract_s = timed(lambda cfg=cfg, store=store: extract(manifest, cfg, Path(store)))
         rows.append({"row": f"extract ({args.workers} workers)", "set": name, "clips_per_s": n / extract_s})

@@ -18,17 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from pipeline.config.params import check_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
-from pipeline.params import load_params, pick
 from pipeline.tracks.score import TRACK_SPLITS
-from pipeline.training.config import train_config
 from pipeline.training.run import labeled_set, prediction_table, split_waf, train
-from pipeline.training.views import train_sets, views_from_params
+from pipeline.training.views import views_from_params
 
 CLEAN = {"noise_augment": False}  # every variant says whether it trains on the corrupted copies
 VARIANTS = {
@@ -61,18 +59,18 @@ def main() -> None:
     parser.add_argument("--seeds", default="", help="comma-separated train.seed values (default: params')")
     parser.add_argument("--out", type=Path, default=Path("bench/results/fusion.json"))
     args = parser.parse_args()
-    params = load_params()
-    labels, base, mods = pick(params, "labels", list), train_config(params), train_sets(params)
+    params = check_params()
+    labels, base, mods = params.labels, params.train, params.train.sets
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else [base.seed]
     data = labeled_set(read_manifest(DERIVED_MANIFEST, labels, contained=False), labels)
-    views = views_from_params(params, Path("data/features"), data.names)
+    views = views_from_params(params.train, Path("data/features"), data.names)
     runs = [(single(m, base.model), [v for v in views if v.name == m], {}) for m in mods]
     runs += [(name, views, change) for name, change in VARIANTS.items()]
     rows = []
     for seed in seeds:
         for name, chosen, change in runs:
             started = time.perf_counter()
-            cfg = replace(base, seed=seed, **change)
+            cfg = base.model_copy(update={"seed": seed, **change})
             table = prediction_table(data, labels, train(data, chosen, labels, cfg))
             row = {
                 "seed": seed,

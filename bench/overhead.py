@@ -19,17 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import bench_parser, demo_clips, timed
+from pipeline.features.batching import decode_groups, store_info
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import DecodeDataset, clip_refs
 from pipeline.features.embedders import Embedder
-from pipeline.features.extract import (
-    _loader,
-    decode_groups,
-    local_results,
-    plan_extraction,
-    store_info,
-    write_shards,
-)
+from pipeline.features.extract import plan_extraction, write_shards
+from pipeline.features.local_engine import loader, outcomes
 
 SHAPES = {"audio": (25, 1024), "video": (1, 768)}  # HuBERT-large hidden states; CLIP-L/14 projection
 
@@ -53,7 +48,7 @@ class NullModel:
 
 
 def decode_floor(refs, cfg: ExtractConfig, groups: list[list[int]]) -> None:
-    for _ in _loader(DecodeDataset(refs, cfg.modality, cfg.frames), groups, cfg.workers):
+    for _ in loader(DecodeDataset(refs, cfg.modality, cfg.frames), groups, cfg.workers):
         pass
 
 
@@ -62,8 +57,8 @@ def engine(manifest, cfg: ExtractConfig, store: Path) -> None:
     embedder = Embedder(null, list(range(null.layers)), null.dim, "null", False, frames=null.frames)
     plans, _ = plan_extraction(clip_refs(manifest), cfg, store, (0, 1))
     todo = [r for p in plans for r in p.todo]
-    results = local_results(todo, decode_groups(plans, cfg.bucket), cfg, embedder)
-    write_shards(plans, iter(results), store_info(cfg, embedder), store)
+    groups = decode_groups([len(p.todo) for p in plans], cfg.bucket)
+    write_shards(plans, outcomes(todo, groups, cfg, embedder), store_info(cfg, embedder), store)
 
 
 def main() -> None:
@@ -77,7 +72,9 @@ def main() -> None:
             plans, _ = plan_extraction(refs, cfg, Path(empty), (0, 1))
         floor_s = timed(
             lambda cfg=cfg, plans=plans: decode_floor(
-                [r for p in plans for r in p.todo], cfg, decode_groups(plans, cfg.bucket)
+                [r for p in plans for r in p.todo],
+                cfg,
+                decode_groups([len(p.todo) for p in plans], cfg.bucket),
             )
         )
         with tempfile.TemporaryDirectory() as store:

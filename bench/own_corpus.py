@@ -20,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.demo.corpus import DemoConfig, make_demo_corpus
+from pipeline.config.demo import DemoConfig
+from pipeline.demo.corpus import make_demo_corpus
 from pipeline.params_file import set_keys
 
 SIZES = {"train": 60, "test": 30, "unlabeled": 30}
@@ -36,7 +37,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/own_corpus.json"))
     args = parser.parse_args()
     corpus = Path("data/mycorpus")
-    manifest = make_demo_corpus(DemoConfig(seed=11, sizes=SIZES, workers=2), corpus)
+    manifest = make_demo_corpus(DemoConfig(seed=11, **SIZES, workers=2), corpus)
     source = manifest.read_bytes()
     print(run("mer", "init", str(manifest)))
     set_keys(Path("params.yaml"), {"selftrain.truth": str(corpus / "unlabeled_truth.csv")})

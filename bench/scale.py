@@ -68,17 +68,20 @@ def step_read_last_layer(work: Path) -> dict:
 
 
 def step_select(work: Path) -> dict:
-    from pipeline.training.pseudo_labels import SelectConfig, select
+    from pipeline.config.selftrain import SelectConfig
+    from pipeline.tables import read_table
+    from pipeline.training.pseudo_labels import select
 
-    table = pd.read_csv(work / "predictions.csv", dtype={"label": str}, keep_default_na=False)
+    table = read_table(work / "predictions.csv")
     chosen = select(table, LABELS, SelectConfig(threshold=0.8, min_agreement=0.8, balanced=True))
     return {"pool": len(table), "selected": len(chosen)}
 
 
 def step_score(work: Path) -> dict:
+    from pipeline.tables import read_table
     from pipeline.tracks.score import score_split
 
-    table = pd.read_csv(work / "predictions.csv", dtype={"label": str}, keep_default_na=False)
+    table = read_table(work / "predictions.csv")
     table["split"] = "test"
     metrics, _ = score_split(table, "test", LABELS)
     return {"n": metrics["n"], "waf": round(metrics["waf"], 4)}

@@ -16,7 +16,6 @@ import hashlib
 import json
 import shutil
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from pipeline.corpus.manifest import Manifest, read_manifest
@@ -52,7 +51,7 @@ def engines(manifest: Manifest, cfg: ExtractConfig, work: Path) -> dict:
     started = time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     ray_start = time.perf_counter() - started
-    on_ray = extract(manifest, replace(cfg, engine="ray"), work / "ray")
+    on_ray = extract(manifest, cfg.model_copy(update={"engine": "ray"}), work / "ray")
     ray.shutdown()
     return {
         "clips": local.clips,

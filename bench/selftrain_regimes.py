@@ -33,11 +33,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from pipeline.config.base import validated
+from pipeline.config.params import check_params
+from pipeline.config.selftrain import SelfTrainSection
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
-from pipeline.params import labels_param, load_params
 from pipeline.tracks.score import TRACK_SPLITS
-from pipeline.training.config import train_config
-from pipeline.training.pseudo_labels import read_truth, select, select_config
+from pipeline.training.pseudo_labels import read_truth, select
 from pipeline.training.run import LabeledSet, labeled_set, prediction_table, split_waf, train
 from pipeline.training.selftrain import run_rounds
 from pipeline.training.views import views_from_params
@@ -69,18 +70,20 @@ def main() -> None:
     logging.disable(logging.WARNING)
     out = args.out.resolve()
     os.chdir(args.project)
-    params = load_params()
-    labels, base_train = labels_param(params), train_config(params)
-    base_select = select_config(params, labels)
+    params = check_params()
+    labels, base_train, base_select = params.labels, params.train, params.selftrain
     settings = [json.loads(s) for s in args.settings]
-    configs = [replace(base_select, **setting) for setting in settings]  # bad keys stop before training
+    configs = [  # bad keys stop before training
+        validated(SelfTrainSection, {**base_select.model_dump(), **setting}, "selftrain")
+        for setting in settings
+    ]
     full = labeled_set(read_manifest(DERIVED_MANIFEST, labels, contained=False), labels, base_train)
-    views = views_from_params(params, Path("data/features"), full.names)
+    views = views_from_params(params.train, Path("data/features"), full.names)
     truth = read_truth(base_select.truth)
     rows = []
     print("seed  setting  round  selected  precision  SEMI gain  NOISE gain  per-class precision")
     for seed in (int(s) for s in args.seeds.split(",")):
-        data, train_cfg = subsample(full, args.labeled, seed), replace(base_train, seed=seed)
+        data, train_cfg = subsample(full, args.labeled, seed), base_train.model_copy(update={"seed": seed})
         teacher = prediction_table(data, labels, train(data, views, labels, train_cfg))
         supervised = {track: split_waf(teacher, split) for track, split in TRACK_SPLITS.items()}
         for k, (setting, cfg) in enumerate(zip(settings, configs, strict=True)):

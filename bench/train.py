@@ -19,16 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from pipeline.config.train import TrainConfig
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig, training_device
 from pipeline.training.cv import cross_validate, folds
+from pipeline.training.device import training_device
 from pipeline.training.fit import build_model, to_tensors
 from pipeline.training.views import View, standardize
 
@@ -147,7 +147,13 @@ def main() -> None:
     )
     started = time.perf_counter()
     cross_validate(
-        views, y, np.ones(args.n, np.float32), rows, np.arange(0), CLASSES, replace(cfg, fold_workers=2)
+        views,
+        y,
+        np.ones(args.n, np.float32),
+        rows,
+        np.arange(0),
+        CLASSES,
+        cfg.model_copy(update={"fold_workers": 2}),
     )
     processes = time.perf_counter() - started
     print(f"ours, 2 fold processes: {processes:6.1f} s", flush=True)

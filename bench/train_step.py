@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from train import CLASSES, reference_setup, reference_step, synthetic_views
 
-from pipeline.training.config import TrainConfig
+from pipeline.config.train import TrainConfig
 from pipeline.training.fit import FoldInputs, FoldJob, seeded_models
 from pipeline.training.stacking import stack
 

@@ -8,7 +8,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
-from pipeline.params import ParamError
+from pipeline.config.base import ParamError
 
 
 def set_keys(path: Path, values: dict[str, Any]) -> None:

@@ -6,10 +6,10 @@ import logging
 import sys
 from collections.abc import Callable
 
+from pipeline.config.base import ParamError
+from pipeline.config.params import Params, check_params
 from pipeline.corpus.manifest import ManifestError
 from pipeline.errors import DamagedShard, StoreWriteError, TooManyFailures
-from pipeline.params import ParamError
-from pipeline.schema import check_params
 
 USER_ERRORS = (ManifestError, ParamError, FileNotFoundError, TooManyFailures, StoreWriteError, DamagedShard)
 
@@ -18,13 +18,12 @@ def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def run_stage(main: Callable[[], None]) -> None:
-    """Run a stage after checking all of params.yaml; a bad manifest, parameter or missing input
+def run_stage(main: Callable[[Params], None]) -> None:
+    """Run a stage with all of params.yaml checked and typed; a bad manifest, parameter or missing input
     stops it with the message, exit 2."""
     setup_logging()
     try:
-        check_params()
-        main()
+        main(check_params())
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -7,22 +7,20 @@ import json
 import sys
 from pathlib import Path
 
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
 from pipeline.tracks.score import TRACK_SPLITS
-from pipeline.training.config import train_config
 from pipeline.training.run import ablation, labeled_set
 from pipeline.training.views import views_from_params
 
 
-def main() -> None:
+def main(params: Params) -> None:
     manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    params = load_params()
-    labels, cfg = labels_param(params), train_config(params)
+    labels, cfg = params.labels, params.train
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
-    views = views_from_params(params, features, data.names)
+    views = views_from_params(params.train, features, data.names)
     results = ablation(data, views, labels, cfg, TRACK_SPLITS)
     out.parent.mkdir(parents=True, exist_ok=True)
     sets = {v.name: v.modality for v in views}

@@ -8,29 +8,27 @@ note and every clip of the set is marked absent.
 """
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from pipeline.adaptation.adapters import (
     absent_set,
-    adapt_config,
     labeled_audio,
     save_adapters,
     train_adapters,
 )
+from pipeline.config.base import ParamError
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
 from pipeline.features.config import extract_config
 from pipeline.features.extract import extract
 from pipeline.features.models import load_model
-from pipeline.params import ParamError, labels_param, load_params
 from pipeline.stage import run_stage
 
 
-def main() -> None:
+def main(params: Params) -> None:
     manifest_path, model_dir, store = map(Path, sys.argv[1:4])
-    params = load_params()
-    cfg, labels = adapt_config(params), labels_param(params)
-    base = extract_config(params, cfg.audio)
+    cfg, labels = params.adapt, params.labels
+    base = extract_config(params.features, cfg.audio)
     if base.modality != "audio":
         raise ParamError(f"adapt.audio: {cfg.audio!r} is a {base.modality} set; adapters need an audio set")
     manifest = read_manifest(manifest_path, contained=False)
@@ -52,7 +50,7 @@ def main() -> None:
         f"(+{summary['clips']['holdout']} held out, best held-out WAF {summary['best_holdout_waf']} at epoch "
         f"{summary['best_epoch']}) in {summary['seconds']} s -> {model_dir}"
     )
-    result = extract(manifest, replace(base, name=cfg.name, adapter=str(model_dir)), store)
+    result = extract(manifest, base.model_copy(update={"name": cfg.name, "adapter": str(model_dir)}), store)
     print(f"{cfg.name} (audio, adapted): {result.summary()} -> {store}")
 
 

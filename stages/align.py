@@ -9,15 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.adaptation.alignment import align, align_config
+from pipeline.adaptation.alignment import align
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import load_params
 from pipeline.stage import run_stage
 
 
-def main() -> None:
+def main(params: Params) -> None:
     manifest_path, features = Path(sys.argv[1]), Path(sys.argv[2])
-    cfg = align_config(load_params())
+    cfg = params.align
     rows = read_manifest(manifest_path, contained=False).rows
     fit_rows = np.flatnonzero(rows["split"].to_numpy() == cfg.split)
     fitted = align(features, list(rows["name"]), fit_rows, cfg)

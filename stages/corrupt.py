@@ -8,19 +8,17 @@ Usage: corrupt.py SOURCE_MANIFEST OUT_DIR OUT_MANIFEST
 import sys
 from pathlib import Path
 
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import ensure_source, read_manifest, warn_missing_media
 from pipeline.corpus.noise_split import build_noise_split, noise_targets
-from pipeline.media.corrupt import corrupt_config
-from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 
 
-def main() -> None:
+def main(params: Params) -> None:
     source, out_dir, out_manifest = map(Path, sys.argv[1:4])
     ensure_source(source, out_manifest)
-    params = load_params()
-    cfg = corrupt_config(params)
-    manifest = read_manifest(source, labels_param(params))
+    cfg = params.corrupt
+    manifest = read_manifest(source, params.labels)
     warn_missing_media(manifest)
     targets = noise_targets(cfg.source_split, cfg.augment_split)
     done = build_noise_split(

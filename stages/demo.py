@@ -8,14 +8,14 @@ corpus never waits for, nor is mixed with, the demo.
 import sys
 from pathlib import Path
 
-from pipeline.demo.corpus import demo_config, make_demo_corpus
-from pipeline.params import load_params
+from pipeline.config.params import Params
+from pipeline.demo.corpus import make_demo_corpus
 from pipeline.stage import run_stage
 
 NOTE = "NOT_GENERATED.txt"
 
 
-def main() -> None:
+def main(params: Params) -> None:
     source, out = Path(sys.argv[1]), Path(sys.argv[2])
     if source.resolve() != (out / "manifest.csv").resolve():
         out.mkdir(parents=True, exist_ok=True)
@@ -25,7 +25,7 @@ def main() -> None:
         )
         print(f"demo corpus not generated: the source corpus is {source}")
         return
-    manifest = make_demo_corpus(demo_config(load_params()), out)
+    manifest = make_demo_corpus(params.demo, out)
     print(f"demo corpus written: {manifest}")
 
 

@@ -6,16 +6,16 @@ Usage: extract.py SET MANIFEST STORE_DIR
 import sys
 from pathlib import Path
 
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest, warn_missing_media
 from pipeline.features.config import extract_config
 from pipeline.features.extract import extract
-from pipeline.params import load_params
 from pipeline.stage import run_stage
 
 
-def main() -> None:
+def main(params: Params) -> None:
     name, manifest_path, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    cfg = extract_config(load_params(), name)
+    cfg = extract_config(params.features, name)
     manifest = read_manifest(manifest_path, contained=False)
     warn_missing_media(manifest)
     result = extract(manifest, cfg, store)

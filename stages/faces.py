@@ -10,18 +10,17 @@ import shutil
 import sys
 from pathlib import Path
 
+from pipeline.config.params import Params
 from pipeline.corpus.faces import add_face_stacks, summary
 from pipeline.corpus.manifest import read_manifest
-from pipeline.media.faces import faces_config
-from pipeline.params import load_params
 from pipeline.stage import run_stage
 
 NOTE = "NOT_CROPPED.txt"
 
 
-def main() -> None:
+def main(params: Params) -> None:
     source, out_dir, out_manifest = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    cfg = faces_config(load_params())
+    cfg = params.faces
     out_dir.mkdir(parents=True, exist_ok=True)
     if not cfg.enabled:
         (out_dir / NOTE).write_text("faces.enabled is false: the video sets read whole frames.\n")

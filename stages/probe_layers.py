@@ -11,28 +11,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
-from pipeline.training.config import train_config
 from pipeline.training.probe import best_layers, probe_layers
 from pipeline.training.run import labeled_set
-from pipeline.training.views import train_sets
 
 
-def main() -> None:
+def main(params: Params) -> None:
     manifest_path, features, out, plots = (
         Path(sys.argv[1]),
         Path(sys.argv[2]),
         Path(sys.argv[3]),
         Path(sys.argv[4]),
     )
-    params = load_params()
-    labels, cfg = labels_param(params), train_config(params)
+    labels, cfg = params.labels, params.train
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels)
     report, skipped = {}, []
     plots.mkdir(parents=True, exist_ok=True)
-    for name in train_sets(params):
+    for name in params.train.sets:
         scores = probe_layers(features / name, data, cfg)
         if not scores:
             skipped.append(name)

@@ -6,29 +6,26 @@ Usage: pseudo_label.py TEACHER_PREDICTIONS OUT_CSV
 import sys
 from pathlib import Path
 
-import pandas as pd
-
-from pipeline.params import labels_param, load_params
+from pipeline.config.params import Params
 from pipeline.stage import run_stage
+from pipeline.tables import read_table, write_table
 from pipeline.training.pseudo_labels import (
     annotations_for,
     empty_note,
     select,
-    select_config,
     untrusted_note,
 )
 
 
-def main() -> None:
+def main(params: Params) -> None:
     predictions, out = Path(sys.argv[1]), Path(sys.argv[2])
-    params = load_params()
-    labels = labels_param(params)
-    cfg = select_config(params, labels)
+    labels = params.labels
+    cfg = params.selftrain
     annotations = annotations_for(cfg, labels)
-    teacher = pd.read_csv(predictions, dtype={"label": str}, keep_default_na=False)
+    teacher = read_table(predictions)
     selected = select(teacher, labels, cfg, annotations)
     out.parent.mkdir(parents=True, exist_ok=True)
-    selected.to_csv(out, index=False, float_format="%.6f", lineterminator="\n")
+    write_table(selected, out)
     counts = selected["label"].value_counts().to_dict()
     note = untrusted_note(teacher, labels, cfg) or (
         empty_note(teacher, labels, cfg) if selected.empty else ""

@@ -7,19 +7,19 @@ and PLOTS_DIR/{rounds,precision_threshold}.csv.
 
 import json
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
+from pipeline.tables import read_table, write_table
 from pipeline.tracks.metrics import shown, signed
 from pipeline.tracks.score import TRACK_SPLITS
-from pipeline.training.config import train_config
-from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select, select_config
+from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select
 from pipeline.training.run import labeled_set, split_waf
 from pipeline.training.selftrain import RoundReport, run_rounds
 from pipeline.training.views import views_from_params
@@ -28,7 +28,7 @@ from pipeline.training.views import views_from_params
 def precision_curve(teacher: pd.DataFrame, labels: list[str], cfg, truth: dict) -> pd.DataFrame:
     rows = []
     for threshold in np.round(np.arange(0.3, 1.0, 0.05), 2):
-        chosen = select(teacher, labels, replace(cfg, threshold=float(threshold)))
+        chosen = select(teacher, labels, cfg.model_copy(update={"threshold": float(threshold)}))
         rows.append({"threshold": threshold, "selected": len(chosen), "precision": precision(chosen, truth)})
     return pd.DataFrame(rows)
 
@@ -43,23 +43,22 @@ def per_class(report: RoundReport) -> str:
     )
 
 
-def main() -> None:
+def main(params: Params) -> None:
     manifest_path, features, teacher_path, first_path, out, metrics_path, plots = map(Path, sys.argv[1:8])
-    params = load_params()
-    labels, train_cfg = labels_param(params), train_config(params)
-    cfg = select_config(params, labels)
+    labels, train_cfg = params.labels, params.train
+    cfg = params.selftrain
     truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, train_cfg)
-    views = views_from_params(params, features, data.names)
-    teacher = pd.read_csv(teacher_path, dtype={"label": str}, keep_default_na=False)
-    first = pd.read_csv(first_path, dtype={"label": str}, keep_default_na=False)
+    views = views_from_params(params.train, features, data.names)
+    teacher = read_table(teacher_path)
+    first = read_table(first_path)
     student, selected, reports = run_rounds(
         data, views, labels, train_cfg, teacher, first, cfg, truth, TRACK_SPLITS, annotations
     )
     out.mkdir(parents=True, exist_ok=True)
-    student.to_csv(out / "predictions.csv", index=False, float_format="%.6f", lineterminator="\n")
-    selected.to_csv(out / "pseudo_labels.csv", index=False, float_format="%.6f", lineterminator="\n")
+    write_table(student, out / "predictions.csv")
+    write_table(selected, out / "pseudo_labels.csv")
     supervised = {track: split_waf(teacher, split) for track, split in TRACK_SPLITS.items()}
     final = reports[-1].waf
     metrics = {

@@ -10,19 +10,18 @@ import json
 import sys
 from pathlib import Path
 
+from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
-from pipeline.params import labels_param, load_params
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
-from pipeline.tracks.ov_score import ov_config, write_ov
+from pipeline.tracks.ov_score import write_ov
 from pipeline.tracks.score import write_track
 
 
-def main() -> None:
+def main(params: Params) -> None:
     track, split = sys.argv[1], sys.argv[2]
     predictions, summary, manifest, metrics_path, submission, last = map(Path, sys.argv[3:9])
-    params = load_params()
-    labels = labels_param(params)
+    labels = params.labels
     trained = json.loads(summary.read_text())
     notes = {"model": trained["model"], "encoders": trained["encoders"]}
     if track == "ov":
@@ -32,7 +31,7 @@ def main() -> None:
             rows,
             split,
             labels,
-            ov_config(params),
+            params.ov,
             submission,
             last,
             metrics_path,

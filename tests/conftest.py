@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.config.demo import DemoConfig
 from pipeline.corpus.manifest import write_manifest
-from pipeline.demo.corpus import DemoConfig, make_demo_corpus
+from pipeline.demo.corpus import make_demo_corpus
 from pipeline.media.write import write_clip
 
 LABELS = ["neutral", "angry", "happy", "sad", "worried", "surprise"]
@@ -61,5 +62,5 @@ def make_clip(tmp_path: Path):
 @pytest.fixture(scope="session")
 def tiny_demo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    make_demo_corpus(DemoConfig(seed=3, sizes=TINY_SIZES, workers=2), out)
+    make_demo_corpus(DemoConfig(seed=3, **TINY_SIZES, workers=2), out)
     return out

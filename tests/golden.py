@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.features.batching import embed_group
 from pipeline.features.config import EXTRACTOR_VERSIONS, ExtractConfig
 from pipeline.features.decode import ClipRef, decode_prepared
 from pipeline.features.embedders import build_embedder
-from pipeline.features.extract import embed_group
 from pipeline.features.functionals import preparer
 from pipeline.media.write import write_clip
 
@@ -52,8 +52,11 @@ def outputs(modality: str, spec: str, refs: list[ClipRef], dtype: str = "float32
     """The embedder's arrays for the clips, batched together as extraction batches them."""
     cfg = ExtractConfig(modality=modality, model=spec, device="cpu", dtype=dtype)
     decoded = [decode_prepared(r, modality, cfg.frames, preparer(spec)) for r in refs]
-    results = embed_group(build_embedder(cfg), decoded, len(refs))
-    return [np.stack([np.asarray(r[k], np.float32) for r in results]) for k in range(len(results[0]))]
+    outcomes = embed_group(build_embedder(cfg), decoded, len(refs))
+    return [
+        np.stack([np.asarray(o.values[k], np.float32) for o in outcomes])
+        for k in range(len(outcomes[0].values))
+    ]
 
 
 def key(modality: str, spec: str, index: int) -> str:

@@ -9,7 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from pipeline.adaptation.adapters import AdaptConfig, LabeledAudio, save_adapters, train_adapters
+from pipeline.adaptation.adapters import LabeledAudio, save_adapters, train_adapters
+from pipeline.config.adapt import AdaptConfig
 from pipeline.features.audio import AudioEmbedder
 from pipeline.features.config import ExtractConfig
 from pipeline.features.models import load_model
@@ -17,7 +18,7 @@ from tests.conftest import tone
 
 SPEC = "random:hubert-tiny"
 CFG = AdaptConfig(
-    "hubert_adapted", "hubert", layers=(1, 3), rank=4, epochs=3, patience=3, batch_size=4, seed=3
+    name="hubert_adapted", audio="hubert", layers=[1, 3], rank=4, epochs=3, patience=3, batch_size=4, seed=3
 )
 
 
@@ -76,12 +77,12 @@ def test_adaptation_is_deterministic_under_its_seed(adapted, tmp_path):
 def test_the_store_identity_follows_the_adapter_weights_not_their_folder(adapted, tmp_path):
     _, _, folder = adapted
     plain = ExtractConfig(modality="audio", model=SPEC)
-    with_adapters = replace(plain, adapter=str(folder))
+    with_adapters = plain.model_copy(update={"adapter": str(folder)})
     moved = tmp_path / "moved"
     moved.mkdir()
     for path in folder.iterdir():
         (moved / path.name).write_bytes(path.read_bytes())
     assert with_adapters.digest() != plain.digest()
-    assert replace(plain, adapter=str(moved)).digest() == with_adapters.digest()
+    assert plain.model_copy(update={"adapter": str(moved)}).digest() == with_adapters.digest()
     with pytest.raises(FileNotFoundError, match="no adapter_model.safetensors"):
-        replace(plain, adapter=str(tmp_path)).digest()
+        plain.model_copy(update={"adapter": str(tmp_path)}).digest()

@@ -4,12 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.config.base import ParamError
+from pipeline.config.corrupt import CorruptConfig
 from pipeline.corpus.manifest import read_manifest
 from pipeline.corpus.noise_split import build_noise_split, noise_targets
 from pipeline.media.audio import load_audio
-from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, measured_snr, mix_at_snr
+from pipeline.media.corrupt import blur, build_noise, draw_for, measured_snr, mix_at_snr
 from pipeline.media.frames import read_video
-from pipeline.params import ParamError
 from tests.conftest import LABELS, frames, tone
 
 

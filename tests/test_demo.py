@@ -3,9 +3,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.config.demo import DemoConfig
 from pipeline.corpus.manifest import parse_openset, read_manifest
 from pipeline.demo.babble import write_babble
-from pipeline.demo.corpus import DemoConfig, make_demo_corpus
+from pipeline.demo.corpus import make_demo_corpus
 from pipeline.media.audio import load_audio
 from pipeline.media.frames import load_frames
 from tests.conftest import LABELS, TINY_SIZES
@@ -13,7 +14,7 @@ from tests.conftest import LABELS, TINY_SIZES
 
 def test_same_seed_same_manifest_bytes_and_decoded_arrays(tiny_demo: Path, tmp_path):
     again = tmp_path / "again"
-    make_demo_corpus(DemoConfig(seed=3, sizes=TINY_SIZES, workers=1), again)
+    make_demo_corpus(DemoConfig(seed=3, **TINY_SIZES, workers=1), again)
     assert (again / "manifest.csv").read_bytes() == (tiny_demo / "manifest.csv").read_bytes()
     assert (again / "unlabeled_truth.csv").read_bytes() == (tiny_demo / "unlabeled_truth.csv").read_bytes()
     for clip in sorted((tiny_demo / "clips").glob("*.mp4")):
@@ -26,7 +27,7 @@ def test_same_seed_same_manifest_bytes_and_decoded_arrays(tiny_demo: Path, tmp_p
 
 
 def test_other_seed_other_corpus(tiny_demo: Path, tmp_path):
-    make_demo_corpus(DemoConfig(seed=4, sizes=TINY_SIZES, workers=1), tmp_path)
+    make_demo_corpus(DemoConfig(seed=4, **TINY_SIZES, workers=1), tmp_path)
     assert (tmp_path / "manifest.csv").read_bytes() != (tiny_demo / "manifest.csv").read_bytes()
 
 
@@ -50,7 +51,9 @@ def test_babble_is_a_function_of_its_seed(tmp_path):
 
 
 def test_cues_follow_the_confusion_rates(tmp_path):
-    cfg = DemoConfig(seed=0, sizes={"train": 240}, audio_confusion=0.5, video_confusion=0.0, workers=2)
+    cfg = DemoConfig(
+        seed=0, train=240, unlabeled=0, test=0, audio_confusion=0.5, video_confusion=0.0, workers=2
+    )
     make_demo_corpus(cfg, tmp_path)
     cues = pd.read_csv(tmp_path / "cues.csv")
     assert (cues["video_cue"] == cues["label"]).all()

@@ -7,6 +7,7 @@ import pytest
 import torch
 from transformers import CLIPConfig, CLIPModel
 
+from pipeline.config.base import ParamError
 from pipeline.features.audio import AudioEmbedder
 from pipeline.features.clip_video import ClipVideoEmbedder
 from pipeline.features.layers import select_layers
@@ -14,7 +15,6 @@ from pipeline.features.models import load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
 from pipeline.features.video import FramePreprocessor, VideoEmbedder, preprocessor_config
 from pipeline.features.whisper import WhisperEmbedder
-from pipeline.params import ParamError
 
 
 @pytest.mark.parametrize("spec", ["random:hubert-tiny", "random:hubert-small", "random:wavlm-tiny"])

@@ -258,7 +258,7 @@ def test_opensmile_functionals_are_a_float32_audio_set_computed_in_the_workers(b
     manifest = read_manifest(broken_corpus)
     cfg = _cfg("audio", model="opensmile:eGeMAPSv02", workers=2)
     extract(manifest, cfg, tmp_path / "workers")
-    extract(manifest, replace(cfg, workers=0), tmp_path / "inline")
+    extract(manifest, cfg.model_copy(update={"workers": 0}), tmp_path / "inline")
     for shard in sorted((tmp_path / "inline").glob("*.h5")):
         assert shard.read_bytes() == (tmp_path / "workers" / shard.name).read_bytes()
     with h5py.File(_shard_of(tmp_path / "workers", "good_0")) as f:

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.config.faces import FacesConfig
 from pipeline.corpus.faces import add_face_stacks, stack_path, summary
 from pipeline.corpus.manifest import read_manifest
-from pipeline.media.faces import FacesConfig, crop_clip, crop_frames, grown
+from pipeline.media.faces import crop_clip, crop_frames, grown
 from pipeline.media.frames import load_frames
 from pipeline.media.write import write_clip
 from tests.conftest import manifest_row, write_test_manifest

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.features.config import extract_config, set_names
-from pipeline.params import load_params
+from pipeline.config.params import check_params
+from pipeline.features.config import extract_config
 from tests.dvc_project import ROOT
 from tests.golden import GOLDEN, SPECS, fixed_clips, key, outputs
 
@@ -45,8 +45,8 @@ def test_the_demo_sets_keep_their_store_identity():
     """Stores are keyed by settings and extractor version only: a refactor, a renamed set or a setting
     added at its old behaviour must leave these digests (the demo's shards carry them), so nothing is
     re-extracted. Change them only with a params change that really changes the numbers."""
-    params = load_params(ROOT / "params.yaml")
-    assert {name: extract_config(params, name).digest() for name in set_names(params)} == {
+    features = check_params(ROOT / "params.yaml").features
+    assert {name: extract_config(features, name).digest() for name in features.sets} == {
         "hubert": "8468c94506f82418",
         "egemaps": "3b1b6b39e34dc229",
         "clip": "106bdbb3d2df33bd",

@@ -44,8 +44,9 @@ def test_imported_answers_missing_clips_are_empty(tmp_path):
 
 
 def test_llm_predictor_runs_a_causal_lm_with_a_chat_template():
+    from pipeline.config.ov import OVConfig
     from pipeline.tracks.ov_llm import LLMPredictor
-    from pipeline.tracks.ov_score import OVConfig, predict_sets
+    from pipeline.tracks.ov_score import predict_sets
 
     llm = LLMPredictor("random:qwen2-tiny", device="cpu", max_new_tokens=6)
     assert "random-init stand-in" in llm.description

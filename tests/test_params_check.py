@@ -9,8 +9,10 @@ import pytest
 import torch
 import yaml
 
-from pipeline.params import ParamError, load_params
-from pipeline.schema import check_params, problems
+from pipeline.config.base import ParamError, load_params
+from pipeline.config.features import SetConfig
+from pipeline.config.params import check_params, problems, read_params
+from pipeline.features.config import NOT_NUMERIC, extract_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +42,7 @@ def test_shipped_params_have_no_problems(shipped):
         ),
         (
             lambda p: p["features"]["sets"]["hubert"].update(modality="speech"),
-            "features.sets.hubert.modality must be one of ['audio', 'video', 'text'], got 'speech'",
+            "features.sets.hubert.modality must be one of 'audio', 'video' or 'text', got 'speech'",
         ),
         (lambda p: p["features"].update(sets={}), "features.sets must map one or more set names"),
         (
@@ -57,7 +59,7 @@ def test_shipped_params_have_no_problems(shipped):
         ),
         (lambda p: p["train"].update(sets=["hubert", "hubert"]), "train.sets must be a non-empty list"),
         (
-            lambda p: p["train"]["views"].update(hubert={"sequence": True}),
+            lambda p: p["train"]["views"]["hubert"].update(sequence=True),
             "train.views.hubert.sequence is for video sets; hubert is a audio set",
         ),
         (
@@ -142,3 +144,42 @@ def test_mer_check_reports_labels_missing_from_the_schema(shipped, tmp_path):
     result = run(["-m", "pipeline.cli.main", "check", "--manifest", str(manifest)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "params.yaml: OK" in result.stdout and "1 clips" in result.stdout
+
+
+def _leaves(node: dict, prefix: tuple = ()) -> list[tuple]:
+    out = []
+    for key, value in node.items():
+        out += _leaves(value, (*prefix, key)) if isinstance(value, dict) and value else [(*prefix, key)]
+    return out
+
+
+SHIPPED_LEAVES = _leaves(load_params(ROOT / "params.yaml"))
+
+
+def _without(params: dict, leaf: tuple) -> dict:
+    copied = copy.deepcopy(params)
+    node = copied
+    for part in leaf[:-1]:
+        node = node[part]
+    del node[leaf[-1]]
+    return copied
+
+
+@pytest.mark.parametrize("leaf", SHIPPED_LEAVES, ids=[".".join(leaf) for leaf in SHIPPED_LEAVES])
+def test_deleting_any_key_keeps_the_run_or_names_the_key(shipped, leaf):
+    """params.yaml is the documented profile: every value it holds is the schema's default, or the key
+    is required and its absence is an error naming it. So deleting a key never silently changes a run.
+    The one latitude: a feature set's own speed settings (batch_size, bucket, workers differ per set)
+    fall back to the schema default, which changes how the work is done, never the store."""
+    values = _without(shipped, leaf)
+    key = ".".join(leaf)
+    found = problems(values)
+    if found:
+        assert any(key in p for p in found), found
+        return
+    if read_params(values) == read_params(shipped):
+        return
+    assert leaf[:2] == ("features", "sets") and leaf[-1] in NOT_NUMERIC, f"deleting {key} changes the run"
+    after, before = (extract_config(read_params(v).features, leaf[2]) for v in (values, shipped))
+    assert getattr(after, leaf[-1]) == SetConfig.model_fields[leaf[-1]].default
+    assert after.digest() == before.digest()

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.config.selftrain import SelectConfig
 from pipeline.training.pseudo_labels import (
-    SelectConfig,
     class_precision_estimates,
     empty_note,
     label_from_answer,
@@ -85,9 +85,16 @@ def test_annotator_modes(tmp_path):
     answers = tmp_path / "answers.csv"
     pd.DataFrame({"name": teacher["name"], "answer": ["emotion: neutral"] * 60}).to_csv(answers, index=False)
     annotations = read_annotations(answers, LABELS)
-    alone = select(teacher, LABELS, SelectConfig(annotator_mode="alone"), annotations)
+    alone = select(
+        teacher, LABELS, SelectConfig(annotator_mode="alone", annotations=str(answers)), annotations
+    )
     assert len(alone) == 60 and set(alone["label"]) == {"neutral"} and set(alone["source"]) == {"annotator"}
-    agree = select(teacher, LABELS, SelectConfig(threshold=0.5, annotator_mode="agree"), annotations)
+    agree = select(
+        teacher,
+        LABELS,
+        SelectConfig(threshold=0.5, annotator_mode="agree", annotations=str(answers)),
+        annotations,
+    )
     teacher_only = select(teacher, LABELS, SelectConfig(threshold=0.5))
     assert set(agree["label"]) == {"neutral"}
     assert set(agree["name"]) == set(teacher_only.loc[teacher_only["label"] == "neutral", "name"])

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipeline.corpus.manifest import read_manifest, write_manifest
-from pipeline.features import extract as extract_module
+from pipeline.features import local_engine
 from pipeline.features.config import ExtractConfig
 from pipeline.features.extract import extract, parse_shard
 from pipeline.features.reader import read_store
@@ -125,7 +125,7 @@ def test_ray_and_local_engines_write_one_store_and_rewrite_a_shrunk_one_without_
         on_ray = extract(manifest, on_ray_cfg, tmp_path / "ray")
         for engine in ("ray", "local"):
             shutil.copytree(tmp_path / engine, tmp_path / f"{engine}_shrunk")
-        monkeypatch.setattr(extract_module, "build_embedder", _no_model)
+        monkeypatch.setattr(local_engine, "build_embedder", _no_model)
         ray_shrunk = extract(shrunk, on_ray_cfg, tmp_path / "ray_shrunk")
         extract(shrunk, ExtractConfig(**base), tmp_path / "local_shrunk")
     finally:

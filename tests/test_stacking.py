@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.training.config import TrainConfig
+from pipeline.config.train import TrainConfig
 from pipeline.training.cv import cross_validate, fold_groups, folds
 from pipeline.training.fit import FoldInputs, FoldJob, build_model, fit_folds, seeded_models, to_tensors
 from pipeline.training.stacking import fold_state, stack, stackable

@@ -12,13 +12,13 @@ import torch
 from sklearn.metrics import f1_score
 
 from bench.scale import bytes_read
+from pipeline.config.base import ParamError
+from pipeline.config.train import MODELS, TrainConfig, ViewSpec
 from pipeline.corpus.manifest import read_manifest
 from pipeline.features.reader import read_store
 from pipeline.features.store import Batch, StoreInfo, write_shard
-from pipeline.params import ParamError
 from pipeline.tracks.metrics import track_metrics, waf
 from pipeline.tracks.score import score_split, submission
-from pipeline.training.config import MODELS, TrainConfig
 from pipeline.training.cv import Augmentation, cross_validate, folds
 from pipeline.training.fit import build_model, to_tensors
 from pipeline.training.models.parts import drop_modalities
@@ -32,7 +32,7 @@ from pipeline.training.run import (
     train,
     training_rows,
 )
-from pipeline.training.views import View, ViewSpec, load_views
+from pipeline.training.views import View, load_views
 from tests.conftest import LABELS, manifest_row, write_test_manifest
 
 CLASSES = 4
@@ -60,7 +60,11 @@ def separable(tmp_path_factory) -> tuple[list[View], np.ndarray]:
         utt = centers[y][:, None, :] + rng.normal(0, 1.2, (n, layers, dim))
         ok = rng.random(n) > 0.1
         _write_store(root / modality, modality, names, utt.astype(np.float32), ok)
-    specs = {"audio": ViewSpec("all", "learned"), "video": ViewSpec(), "text": ViewSpec([-1], "mean")}
+    specs = {
+        "audio": ViewSpec(layers="all", combine="learned"),
+        "video": ViewSpec(layers="all", combine="mean"),
+        "text": ViewSpec(layers=[-1], combine="mean"),
+    }
     return load_views({m: root / m for m in DIMS}, specs, names), y
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pipeline.config.adapt import AdaptConfig
 from pipeline.corpus.manifest import Manifest
 from pipeline.features.audio import AudioEmbedder, normalized, padded_batch, valid_sums
 from pipeline.features.config import ExtractConfig
@@ -31,55 +32,11 @@ from pipeline.features.layers import select_layers
 from pipeline.features.models import LoadedModel, model_config
 from pipeline.features.store import Batch, StoreInfo, write_store
 from pipeline.media.audio import SAMPLE_RATE, load_audio
-from pipeline.params import invalid, pick, pick_range
 from pipeline.tracks.metrics import waf
 
 ADAPTABLE = ("hubert", "wav2vec2", "wavlm", "data2vec-audio")  # encoders with q/k/v/out projections
 TARGETS = ["q_proj", "k_proj", "v_proj", "out_proj", "intermediate_dense", "output_dense"]
 SUMMARY = "adapt.json"
-
-
-@dataclass(frozen=True)
-class AdaptConfig:
-    name: str  # the feature set written (data/features/<name>) and its adapter folder (data/models/<name>)
-    audio: str  # the frozen audio set it adapts: its model, revision, layers and settings
-    layers: tuple[int, ...] = (2, 3)  # encoder layers (0-based) that get adapters
-    rank: int = 8  # LoRA rank
-    split: str = "train"  # labeled clips it trains on, with their `<split>_noise` copies when present
-    holdout: float = 0.2  # share of those clips (copies follow their clean clip) for early stopping
-    epochs: int = 30
-    patience: int = 5  # epochs without a better held-out WAF before stopping
-    batch_size: int = 16
-    lr: float = 0.002
-    max_seconds: float = 10.0  # longest stretch of a clip used in training (its start)
-    seed: int = 0
-
-
-def adapt_config(params: dict) -> AdaptConfig:
-    """AdaptConfig from params.yaml's `adapt.*` keys."""
-    d = AdaptConfig("", "")
-    layers = pick(params, "adapt.layers", list, default=list(d.layers))
-    if not layers or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in layers):
-        layers = invalid(
-            f"adapt.layers must be a non-empty list of encoder layer indices >= 0, got {layers}", [0]
-        )
-    cfg = AdaptConfig(
-        name=pick(params, "adapt.name", str),
-        audio=pick(params, "adapt.audio", str),
-        layers=tuple(sorted(set(layers))),
-        rank=pick_range(params, "adapt.rank", int, 1, 1024, default=d.rank),
-        split=pick(params, "adapt.split", str, default=d.split),
-        holdout=pick_range(params, "adapt.holdout", float, 0.05, 0.9, default=d.holdout),
-        epochs=pick_range(params, "adapt.epochs", int, 1, 100_000, default=d.epochs),
-        patience=pick_range(params, "adapt.patience", int, 1, 100_000, default=d.patience),
-        batch_size=pick_range(params, "adapt.batch_size", int, 1, 4096, default=d.batch_size),
-        lr=pick_range(params, "adapt.lr", float, 1e-7, 1.0, default=d.lr),
-        max_seconds=pick_range(params, "adapt.max_seconds", float, 1.0, 600.0, default=d.max_seconds),
-        seed=pick(params, "adapt.seed", int, default=d.seed),
-    )
-    if cfg.name == cfg.audio:
-        return invalid(f"adapt.name must differ from adapt.audio, got {cfg.name!r}", cfg)
-    return cfg
 
 
 @dataclass
@@ -273,7 +230,9 @@ def save_adapters(model: AdaptedClassifier, cfg: AdaptConfig, summary: dict, fol
         "cross-validated scores of this set are optimistic: the adapters saw every labeled clip of the split"
     )
     kept = {k: v for k, v in summary.items() if k != "seconds"}  # a DVC output: no timings in it
-    (folder / SUMMARY).write_text(json.dumps({"config": asdict(cfg), **kept, "note": note}, indent=2) + "\n")
+    (folder / SUMMARY).write_text(
+        json.dumps({"config": cfg.model_dump(), **kept, "note": note}, indent=2) + "\n"
+    )
 
 
 def absent_set(

@@ -9,9 +9,6 @@ pick its own audio vector among the batch's (cosine similarity / temperature, cr
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,51 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pipeline.config.align import AlignConfig
 from pipeline.features.reader import StoreArrays, read_store
 from pipeline.features.store import Batch, StoreInfo, write_store
-from pipeline.params import invalid, pick, pick_choice, pick_range
-
-LOSSES = ("infonce", "mse")
-
-
-@dataclass(frozen=True)
-class AlignConfig:
-    name: str  # the feature set written (data/features/<name>)
-    video: str  # frozen video set
-    audio: str  # audio set whose space the video is mapped into
-    split: str = "unlabeled"  # clips it trains on
-    loss: str = "infonce"
-    hidden: int = 256
-    epochs: int = 30
-    batch_size: int = 256
-    lr: float = 1e-3
-    temperature: float = 0.1
-    seed: int = 0
-    shards: int = 64
-
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
-
-
-def align_config(params: dict) -> AlignConfig:
-    d = AlignConfig("", "", "")
-    cfg = AlignConfig(
-        name=pick(params, "align.name", str),
-        video=pick(params, "align.video", str),
-        audio=pick(params, "align.audio", str),
-        split=pick(params, "align.split", str, default=d.split),
-        loss=pick_choice(params, "align.loss", LOSSES, default=d.loss),
-        hidden=pick_range(params, "align.hidden", int, 1, 65536, default=d.hidden),
-        epochs=pick_range(params, "align.epochs", int, 1, 100_000, default=d.epochs),
-        batch_size=pick_range(params, "align.batch_size", int, 2, 1 << 20, default=d.batch_size),
-        lr=pick_range(params, "align.lr", float, 1e-7, 1.0, default=d.lr),
-        temperature=pick_range(params, "align.temperature", float, 1e-4, 10.0, default=d.temperature),
-        seed=pick(params, "align.seed", int, default=d.seed),
-        shards=pick_range(params, "align.shards", int, 1, 100_000, default=d.shards),
-    )
-    if cfg.name in (cfg.video, cfg.audio):
-        return invalid(f"align.name must differ from align.video and align.audio, got {cfg.name!r}", cfg)
-    return cfg
 
 
 def _standardised(x: np.ndarray, rows: np.ndarray) -> np.ndarray:

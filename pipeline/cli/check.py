@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
+from pipeline.config.base import ParamError
+from pipeline.config.params import check_params
 from pipeline.corpus.manifest import ManifestError, missing_media, read_manifest
-from pipeline.params import ParamError, labels_param, pick
-from pipeline.schema import check_params
 
 
 def _manifest_lines(manifest: Path, labels: list[str]) -> list[str]:
@@ -37,9 +37,7 @@ def check(
     try:
         values = check_params(params)
         lines = [f"{params}: OK"]
-        lines += _manifest_lines(
-            manifest or Path(pick(values, "dataset.manifest", str)), labels_param(values)
-        )
+        lines += _manifest_lines(manifest or Path(values.dataset.manifest), values.labels)
     except (ParamError, ManifestError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

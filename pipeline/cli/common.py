@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
+from pipeline.config.params import check_params
 from pipeline.demo import EMOTIONS
-from pipeline.params import labels_param, load_params
 from pipeline.stage import USER_ERRORS
 
 
@@ -23,7 +23,7 @@ def labels_from(params_path: Path, labels: str | None) -> list[str]:
     if labels:
         return label_list(labels)
     if params_path.is_file():
-        return labels_param(load_params(params_path))
+        return check_params(params_path).labels
     return list(EMOTIONS)
 
 

@@ -105,8 +105,8 @@ def corrupt(
     params: Path = PARAMS_OPTION,
 ) -> None:
     """MER-NOISE corruption: speech noise at 5-10 dB SNR, blur by factor 1/2/4; writes a test_noise split."""
+    from pipeline.config.corrupt import CorruptConfig
     from pipeline.corpus.noise_split import build_noise_split, noise_targets  # torch, decoders: load on use
-    from pipeline.media.corrupt import CorruptConfig
 
     with user_errors():
         loaded = read_manifest(manifest, labels_from(params, labels))

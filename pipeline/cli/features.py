@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from pipeline.cli.common import PARAMS_OPTION, user_errors
+from pipeline.config.params import check_section
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest, warn_missing_media
 from pipeline.features.mertools import export_folder, import_folder
 from pipeline.features.store import store_info
-from pipeline.params import load_params
 
 app = typer.Typer(help="Inspect, import and export HDF5 feature stores.", no_args_is_help=True)
 
@@ -100,8 +100,7 @@ def extract(
     from pipeline.features.extract import parse_shard
 
     with user_errors():
-        values = load_params(params)
-        cfg = extract_config(values, name)
+        cfg = extract_config(check_section("features", params), name)
         loaded = read_manifest(manifest, contained=False)
         warn_missing_media(loaded)
         result = run_extract(loaded, cfg, store or Path("data/features") / name, parse_shard(shard))

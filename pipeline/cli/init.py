@@ -10,11 +10,11 @@ import typer
 
 from pipeline.cli.common import label_list, user_errors
 from pipeline.cli.extraction_time import estimate
+from pipeline.config.base import ParamError, load_params, validated
+from pipeline.config.params import Params, check_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST, ensure_source, read_manifest, warn_missing_media
 from pipeline.corpus.profile import CorpusProfile, corpus_profile, params_for
-from pipeline.params import ParamError, load_params, pick
 from pipeline.params_file import set_keys
-from pipeline.schema import check_params
 
 
 def _project_path(manifest: Path, root: Path) -> str:
@@ -24,27 +24,26 @@ def _project_path(manifest: Path, root: Path) -> str:
     return Path(os.path.relpath(absolute, root.absolute())).as_posix() if inside else str(absolute)
 
 
-def feature_sets(values: dict) -> dict[str, str]:
+def feature_sets(values: Params) -> dict[str, str]:
     """Each set of features.sets with its modality."""
-    names = pick(values, "features.sets", dict)
-    return {name: pick(values, f"features.sets.{name}.modality", str) for name in names}
+    return {name: s.modality for name, s in values.features.sets.items()}
 
 
-def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
+def _plan(profile: CorpusProfile, values: Params, settings: dict) -> list[str]:
     source, augment = settings["corrupt.source_split"], settings["corrupt.augment_split"]
     copies = profile.count(source) + profile.count(augment)
     total = sum(profile.splits.values()) + copies
-    noise = pick(values, "corrupt.noise_dir", str, default="") or "built-in babble"
+    noise = values.corrupt.noise_dir or "built-in babble"
     lines = [
         "`dvc repro` will run:",
         "  corrupt: "
         + (f"{source} -> test_noise ({profile.count(source)} clips)" if source else "no NOISE split")
         + (f", {augment} -> {augment}_noise ({profile.count(augment)})" if augment else "")
         + f"; noise: {noise}",
-        _faces_line(profile, pick(values, "faces.enabled", bool, default=False)),
+        _faces_line(profile, values.faces.enabled),
     ]
     for name, modality in feature_sets(values).items():
-        model = pick(values, f"features.sets.{name}.model", str)
+        model = values.features.sets[name].model
         if modality in profile.modalities:
             stand_in = " (random-init stand-in)" if model.startswith("random:") else ""
             time = estimate(model, total)
@@ -56,16 +55,15 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
             lines.append(
                 f"  extract@{name} ({modality}): no clip has it; the store marks every clip absent (seconds)"
             )
-    ov_split, pool = pick(values, "ov.split", str), pick(values, "selftrain.pool_split", str)
-    split = pick(values, "align.split", str)
+    ov_split, pool, split = values.ov.split, values.selftrain.pool_split, values.align.split
     lines += [
-        f"  align: {pick(values, 'align.video', str)} -> {pick(values, 'align.audio', str)} on the "
+        f"  align: {values.align.video} -> {values.align.audio} on the "
         + (
             f"{profile.count(split)} {split} clips"
             if profile.count(split)
             else f"no {split} clips: an all-absent set"
         ),
-        f"  train: {pick(values, 'train.model', str)} on {profile.labeled.get('train', 0)} labeled clips",
+        f"  train: {values.train.model} on {profile.labeled.get('train', 0)} labeled clips",
         _scored_line("score@semi", "test", profile.labeled.get("test", 0)),
         _scored_line("score@noise", "test_noise", profile.labeled.get(source, 0))
         if source
@@ -78,9 +76,9 @@ def _plan(profile: CorpusProfile, values: dict, settings: dict) -> list[str]:
         ),
         f"  pseudo_label, retrain: {profile.count(pool)} {pool} clips"
         + ("" if profile.count(pool) else " (nothing to pseudo-label; reported, not an error)"),
-        f"  adapt: LoRA on {pick(values, 'adapt.audio', str)}'s encoder with the "
-        f"{profile.labeled.get(pick(values, 'adapt.split', str), 0)} labeled "
-        f"{pick(values, 'adapt.split', str)} clips -> {pick(values, 'adapt.name', str)}",
+        f"  adapt: LoRA on {values.adapt.audio}'s encoder with the "
+        f"{profile.labeled.get(values.adapt.split, 0)} labeled {values.adapt.split} clips "
+        f"-> {values.adapt.name}",
         "  ablation: each feature set, modality and combination under the training protocol",
     ]
     return lines
@@ -137,14 +135,10 @@ def init(
                 f"{manifest}: cross-validated training needs at least 2 labeled train clips of every class; "
                 + (f"{rarest[0]!r} has {rarest[1]}" if rarest[0] else "no train clip has a label")
             )
-        before = load_params(params)
-        known = {
-            **feature_sets(before),
-            pick(before, "align.name", str, default=""): "video",
-            pick(before, "adapt.name", str, default=""): "audio",
-        }
-        fused = {name: known.get(name, "") for name in pick(before, "train.sets", list)}
-        settings = params_for(profile, _project_path(manifest, root), pick(before, "train.folds", int), fused)
+        before = validated(Params, load_params(params))  # each section; what spans them is init's to fix
+        known = {**feature_sets(before), before.align.name: "video", before.adapt.name: "audio"}
+        fused = {name: known.get(name, "") for name in before.train.sets}
+        settings = params_for(profile, _project_path(manifest, root), before.train.folds, fused)
         set_keys(params, settings)
         values = check_params(params)
     counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from pipeline.tracks.ov_groupers import GROUPERS, make_grouper
+from pipeline.config.ov import GROUPERS
+from pipeline.tracks.ov_groupers import make_grouper
 from pipeline.tracks.ov_metric import score_files
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from pipeline.cli.common import user_errors
+from pipeline.config.params import Params, check_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST
-from pipeline.params import load_params, pick
 from pipeline.tracks.metrics import shown, signed
 
 
@@ -39,13 +40,11 @@ def encoder_kind(spec: str) -> str:
     return "openSMILE functionals, no weights" if spec.startswith("opensmile:") else "pretrained weights"
 
 
-def _encoder_lines(params: dict) -> list[str]:
-    lines = []
-    for name, settings in pick(params, "features.sets", dict, default={}).items():
-        spec = settings.get("model", "") if isinstance(settings, dict) else ""
-        if spec:
-            lines.append(f"{name} ({settings.get('modality', '?')}) encoder: {spec} ({encoder_kind(spec)})")
-    return lines
+def _encoder_lines(params: Params) -> list[str]:
+    return [
+        f"{name} ({s.modality}) encoder: {s.model} ({encoder_kind(s.model)})"
+        for name, s in params.features.sets.items()
+    ]
 
 
 def _load(path: Path) -> dict | None:
@@ -96,8 +95,9 @@ def report(
     data: Path = typer.Option(Path("data"), help="The project's data folder."),
 ) -> None:
     """Print the corpus, the encoders (marking random stand-ins), the track scores and the ablation."""
-    values = load_params(params)
-    lines = [f"source corpus: {pick(values, 'dataset.manifest', str)}"]
+    with user_errors():
+        values = check_params(params)
+    lines = [f"source corpus: {values.dataset.manifest}"]
     lines += _corpus_lines(data.parent / DERIVED_MANIFEST) + _noise_lines(
         data / "corpus" / "noisy" / "corruption.csv"
     )

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.config.faces import FacesConfig
 from pipeline.corpus.manifest import Manifest, write_manifest
-from pipeline.media.faces import ClipFaces, FacesConfig, crop_clip
+from pipeline.media.faces import ClipFaces, crop_clip
 from pipeline.parallel import process_map
 
 COUNTS = "faces.csv"

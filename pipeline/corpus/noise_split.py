@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.config.base import ParamError
+from pipeline.config.corrupt import CorruptConfig
 from pipeline.corpus.manifest import Manifest, rebase_paths, write_manifest
 from pipeline.demo.babble import write_babble
 from pipeline.media.audio import SAMPLE_RATE, load_audio
-from pipeline.media.corrupt import CorruptConfig, blur, build_noise, draw_for, mix_at_snr
+from pipeline.media.corrupt import blur, build_noise, draw_for, mix_at_snr
 from pipeline.media.frames import read_video
 from pipeline.media.write import write_clip
 from pipeline.parallel import process_map
-from pipeline.params import ParamError
 
 log = logging.getLogger(__name__)
 SUFFIX = "_noise"

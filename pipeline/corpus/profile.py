@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.config.base import ParamError
 from pipeline.corpus.manifest import Manifest
 from pipeline.demo import EMOTIONS
-from pipeline.params import ParamError
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,6 @@ import zlib
 
 import numpy as np
 
-# Where the `demo` stage writes the demo's manifest (dvc.yaml); dataset.manifest's default.
-DEMO_MANIFEST = "data/corpus/clean/manifest.csv"
-
 EMOTIONS = ("neutral", "angry", "happy", "sad", "worried", "surprise")
 
 

@@ -6,12 +6,13 @@ whatever the number of worker processes or the order they finish in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.config.demo import DemoConfig
 from pipeline.corpus.manifest import format_openset, write_manifest
 from pipeline.demo import EMOTIONS, clip_rng
 from pipeline.demo.face import draw_clip
@@ -19,28 +20,13 @@ from pipeline.demo.transcript import make_transcript
 from pipeline.demo.voice import synth_voice
 from pipeline.media.write import write_clip
 from pipeline.parallel import process_map
-from pipeline.params import invalid, pick, pick_range
 from pipeline.tracks.emotion_words import FAMILIES, NEIGHBOURS
 
 SAMPLE_RATE = 16_000
 
 
-@dataclass(frozen=True)
-class DemoConfig:
-    """How the demo corpus is drawn; params.yaml's `demo.*` keys map onto these fields."""
-
-    seed: int = 0
-    sizes: dict[str, int] = field(default_factory=lambda: {"train": 300, "unlabeled": 1500, "test": 300})
-    class_weights: tuple[float, ...] = (0.22, 0.18, 0.2, 0.15, 0.13, 0.12)
-    frame_size: int = 96
-    fps: int = 8
-    seconds: tuple[float, float] = (1.5, 3.0)
-    audio_confusion: float = 0.2  # chance a clip's voice shows another emotion
-    video_confusion: float = 0.15  # chance a clip's face shows another emotion
-    text_neutral: float = 0.25  # chance a transcript has no emotion words
-    text_misleading: float = 0.2  # chance a transcript's words express another emotion
-    missing_video: float = 0.02  # fraction of clips written without a video stream
-    workers: int = 2
+CLASS_WEIGHTS = (0.22, 0.18, 0.2, 0.15, 0.13, 0.12)  # how often each of EMOTIONS is drawn
+SECONDS = (1.5, 3.0)  # clip lengths are drawn uniformly from this range
 
 
 @dataclass(frozen=True)
@@ -87,10 +73,10 @@ def openset_words(label: str, rng: np.random.Generator) -> list[str]:
 def make_clip(spec: ClipSpec, cfg: DemoConfig, out: Path) -> dict[str, str]:
     """Write one clip and return its manifest row plus the cues it was drawn with."""
     rng = clip_rng(cfg.seed, spec.split, spec.index)
-    label = EMOTIONS[rng.choice(len(EMOTIONS), p=np.asarray(cfg.class_weights) / sum(cfg.class_weights))]
+    label = EMOTIONS[rng.choice(len(EMOTIONS), p=np.asarray(CLASS_WEIGHTS) / sum(CLASS_WEIGHTS))]
     audio_cue, video_cue = _cue(label, cfg.audio_confusion, rng), _cue(label, cfg.video_confusion, rng)
     text_cue = _text_cue(label, cfg, rng)
-    seconds = rng.uniform(*cfg.seconds)
+    seconds = rng.uniform(*SECONDS)
     audio = synth_voice(audio_cue, seconds, rng, intensity=rng.uniform(0.5, 1.0))
     has_video = rng.random() >= cfg.missing_video
     frames = draw_clip(
@@ -130,23 +116,3 @@ def make_demo_corpus(cfg: DemoConfig, out: Path) -> Path:
     )
     table.loc[unlabeled, ["label", "openset"]] = ""
     return write_manifest(table, out / "manifest.csv")
-
-
-def demo_config(params: dict) -> DemoConfig:
-    """DemoConfig from params.yaml's `demo.*` keys (each one listed in dvc.yaml's demo stage)."""
-    sizes = {split: pick(params, f"demo.{split}", int) for split in ("train", "unlabeled", "test")}
-    for split, size in sizes.items():
-        if size < 0:
-            sizes[split] = invalid(f"demo.{split} must be >= 0, got {size}", 0)
-    return DemoConfig(
-        seed=pick(params, "demo.seed", int),
-        sizes=sizes,
-        frame_size=pick_range(params, "demo.frame_size", int, 32, 512),
-        fps=pick_range(params, "demo.fps", int, 1, 60),
-        audio_confusion=pick_range(params, "demo.audio_confusion", float, 0.0, 1.0),
-        video_confusion=pick_range(params, "demo.video_confusion", float, 0.0, 1.0),
-        text_neutral=pick_range(params, "demo.text_neutral", float, 0.0, 1.0),
-        text_misleading=pick_range(params, "demo.text_misleading", float, 0.0, 1.0),
-        missing_video=pick_range(params, "demo.missing_video", float, 0.0, 1.0),
-        workers=pick_range(params, "demo.workers", int, 1, 256),
-    )

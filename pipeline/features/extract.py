@@ -13,22 +13,21 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import multiprocessing
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from pipeline.corpus.manifest import Manifest
 from pipeline.errors import TooManyFailures
+from pipeline.features.batching import ClipOutcome, decode_groups
 from pipeline.features.config import ExtractConfig
-from pipeline.features.decode import ClipRef, DecodeDataset, clip_refs
-from pipeline.features.embedders import Embedder, build_embedder
-from pipeline.features.functionals import preparer
+from pipeline.features.decode import ClipRef, clip_refs
+from pipeline.features.engine import Engine
+from pipeline.features.local_engine import local_run
 from pipeline.features.store import (
     TMP_SUFFIX,
     Batch,
@@ -43,11 +42,9 @@ from pipeline.features.store import (
     write_failures,
     write_shard,
 )
-from pipeline.media.result import Decoded
+from pipeline.media.result import ABSENT
 
 log = logging.getLogger(__name__)
-
-Result = tuple | str  # a clip's embedder outputs, or why it has none
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ class ExtractResult:
     absent: int  # missing modality over the whole store
     seconds: float
     total: int  # clips in the store
-    load_s: float = 0.0  # of `seconds`, building the model (local engine; Ray actors load their own)
+    load_s: float = 0.0  # of `seconds`, building the model
 
     @property
     def clips_per_s(self) -> float:
@@ -162,96 +159,31 @@ def plan_extraction(
     return plans, done
 
 
-def _loader(dataset: DecodeDataset, groups: list[list[int]], workers: int) -> DataLoader:
-    extra = (
-        {"multiprocessing_context": multiprocessing.get_context("spawn"), "prefetch_factor": 2}
-        if workers
-        else {}
-    )
-    return DataLoader(dataset, batch_sampler=groups, num_workers=workers, collate_fn=list, **extra)
-
-
-def decode_groups(plans: list[ShardPlan], bucket: int) -> list[list[int]]:
-    """Index groups over the plans' todo clips (concatenated) that never cross a shard boundary."""
-    groups, offset = [], 0
-    for plan in plans:
-        n = len(plan.todo)
-        groups += [list(range(offset + s, offset + min(s + bucket, n))) for s in range(0, n, bucket)]
-        offset += n
-    return groups
-
-
-def _length(decoded: Decoded) -> int:
-    """Samples, frames or characters: what makes a clip expensive, for length-sorted batches."""
-    return len(decoded.data) if decoded.data.ndim else len(str(decoded.data))
-
-
-def _embed_chunk(embedder: Embedder, items: list) -> list[Result]:
-    """One output tuple per item, or its error; a failing batch is retried item by item."""
-    try:
-        results = embedder.embed(items)
-        return [tuple(r[row] for r in results) for row in range(len(items))]
-    except Exception as exc:  # one bad clip must not take its batch down
-        if len(items) == 1:
-            return [f"failed: model error: {type(exc).__name__}: {exc}"]
-    return [out for item in items for out in _embed_chunk(embedder, [item])]
-
-
-def embed_group(embedder: Embedder, decoded: list[Decoded], batch_size: int) -> list[Result]:
-    """Results in the group's order; the decodable clips run in length-sorted batches."""
-    ready = sorted((i for i, d in enumerate(decoded) if d.ok), key=lambda i: _length(decoded[i]))
-    results: list[Result] = [d.error for d in decoded]
-    for start in range(0, len(ready), batch_size):
-        chunk = ready[start : start + batch_size]
-        for i, out in zip(chunk, _embed_chunk(embedder, [decoded[i].data for i in chunk]), strict=True):
-            results[i] = out
-    return results
-
-
-def local_results(todo: list[ClipRef], groups: list[list[int]], cfg: ExtractConfig, embedder: Embedder):
-    """The local engine: DataLoader worker processes decode while the model computes."""
-    dataset = DecodeDataset(todo, cfg.modality, cfg.frames, preparer(cfg.model))
-    for group in _loader(dataset, groups, cfg.workers):
-        yield from embed_group(embedder, [d for _, d in group], cfg.batch_size)
-
-
-def store_info(cfg: ExtractConfig, embedder: Embedder) -> StoreInfo:
-    return StoreInfo(
-        cfg.modality,
-        f"{cfg.model} + adapters {cfg.adapter}" if cfg.adapter else cfg.model,
-        cfg.revision,
-        embedder.layers,
-        embedder.dim,
-        cfg.digest(),
-        embedder.random_init,
-        embedder.frames,
-        embedder.dtype,
-    )
-
-
 def results_batch(
-    refs: list[ClipRef], results: list[Result], info: StoreInfo, inputs: dict[str, str]
+    refs: list[ClipRef], outcomes: list[ClipOutcome], info: StoreInfo, inputs: dict[str, str]
 ) -> Batch:
     n, layers = len(refs), len(info.layers)
     utt = np.zeros((n, layers, info.dim), np.float32)
     frames = np.zeros((n, info.frames, info.dim), np.float32) if info.frames else None
     mask = np.zeros((n, info.frames), bool) if info.frames else None
-    for i, values in enumerate(results):
-        if isinstance(values, str):
+    for i, outcome in enumerate(outcomes):
+        if not outcome.ok:
             continue
-        utt[i] = values[0]
+        utt[i] = outcome.values[0]
         if info.frames:
-            frames[i], mask[i] = values[1], values[2]
-    ok = np.array([not isinstance(r, str) for r in results], bool)
-    errors = [r if isinstance(r, str) else "" for r in results]
+            frames[i], mask[i] = outcome.values[1], outcome.values[2]
+    ok = np.array([o.ok for o in outcomes], bool)
+    errors = [o.error for o in outcomes]
     return Batch([r.name for r in refs], utt, ok, errors, frames, mask, [inputs[r.name] for r in refs])
 
 
-def write_shards(plans: list[ShardPlan], results: Iterator[Result], info: StoreInfo, store: Path) -> None:
+def write_shards(
+    plans: list[ShardPlan], outcomes: Iterator[ClipOutcome], info: StoreInfo, store: Path
+) -> None:
     """Each shard once its todo clips are through: new rows plus the rows carried over, in name order."""
     bar = tqdm(total=sum(len(p.todo) for p in plans), desc=f"extract {info.modality}", unit="clip")
     for plan in plans:
-        fresh = results_batch(plan.todo, list(itertools.islice(results, len(plan.todo))), info, plan.inputs)
+        fresh = results_batch(plan.todo, list(itertools.islice(outcomes, len(plan.todo))), info, plan.inputs)
         extracted = {r.name for r in plan.todo}
         kept = [r.name for r in plan.refs if r.name not in extracted]
         parts = [fresh, read_rows(store / plan.filename, kept)] if kept else [fresh]
@@ -280,40 +212,38 @@ def extract(
         )
         load_s = run_engine(plans, cfg, store)
     failures = write_failures(store)
-    absent = int(failures["error"].str.startswith("absent").sum())
+    absent = int(failures["error"].str.startswith(f"{ABSENT}:").sum())
     result = ExtractResult(
-        clips,
-        done,
-        len(plans),
-        len(failures) - absent,
-        absent,
-        time.perf_counter() - started,
-        len(refs),
-        load_s,
+        clips=clips,
+        skipped_shards=done,
+        rewritten_shards=len(plans),
+        failed=len(failures) - absent,
+        absent=absent,
+        seconds=time.perf_counter() - started,
+        total=len(refs),
+        load_s=load_s,
     )
     _check_failures(result, len(refs), cfg, store)
     return result
 
 
-def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> float:
-    """Seconds spent building the model (0 where the engine's workers build their own)."""
-    todo = [r for p in plans for r in p.todo]
-    load_s = 0.0
-    groups = decode_groups(plans, cfg.bucket)
-    if not todo:  # the manifest only lost clips: shards are rewritten from their kept rows
-        info, results = StoreInfo.of_shard(store / plans[0].filename), []
-    elif cfg.engine == "ray":
-        from pipeline.features.ray_engine import ray_results
+def engine(name: str) -> Engine:
+    if name == "ray":
+        from pipeline.features.ray_engine import ray_run  # Ray is optional: imported when chosen
 
-        info, results = ray_results(todo, groups, cfg)
-    else:
-        started = time.perf_counter()
-        embedder = build_embedder(cfg)
-        load_s = time.perf_counter() - started
-        log.info("%s: %s, built in %.1f s", cfg.modality, embedder.description, load_s)
-        info, results = store_info(cfg, embedder), local_results(todo, groups, cfg, embedder)
-    write_shards(plans, iter(results), info, store)
-    return load_s
+        return ray_run
+    return local_run
+
+
+def run_engine(plans: list[ShardPlan], cfg: ExtractConfig, store: Path) -> float:
+    """Seconds spent building the model."""
+    todo = [r for p in plans for r in p.todo]
+    if not todo:  # the manifest only lost clips: shards are rewritten from their kept rows
+        write_shards(plans, iter([]), StoreInfo.of_shard(store / plans[0].filename), store)
+        return 0.0
+    run = engine(cfg.engine)(todo, decode_groups([len(p.todo) for p in plans], cfg.bucket), cfg)
+    write_shards(plans, run.outcomes, run.info, store)
+    return run.load_s
 
 
 def _check_failures(result: ExtractResult, total: int, cfg: ExtractConfig, store: Path) -> None:

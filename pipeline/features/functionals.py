@@ -13,32 +13,19 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.config.features import OPENSMILE
 from pipeline.media.audio import SAMPLE_RATE
 from pipeline.media.result import Decoded
 
-PREFIX = "opensmile:"
-FEATURE_SETS = ("eGeMAPSv02", "ComParE_2016", "GeMAPSv01b", "eGeMAPSv01b", "emobase")
 _SMILES: dict[str, Any] = {}  # one openSMILE instance per feature set and process
 
 
 def is_functionals(spec: str) -> bool:
-    return spec.startswith(PREFIX)
+    return spec.startswith(OPENSMILE)
 
 
 def feature_set(spec: str) -> str:
-    return spec[len(PREFIX) :]
-
-
-def spec_problem(spec: str, modality: str) -> str | None:
-    """Why `spec` is not a usable openSMILE spec for `modality` (None when it is, or is no such spec)."""
-    if not is_functionals(spec):
-        return None
-    if modality != "audio":
-        return f"{spec} is an audio extractor, not {modality}"
-    if feature_set(spec) not in FEATURE_SETS:
-        allowed = ", ".join(PREFIX + s for s in FEATURE_SETS)
-        return f"unknown openSMILE feature set in {spec!r}; one of {allowed}"
-    return None
+    return spec[len(OPENSMILE) :]
 
 
 def _smile(name: str) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.params import ParamError
+from pipeline.config.base import ParamError
 
 
 def select_layers(spec: str | list[int], count: int, key: str = "layers") -> list[int]:

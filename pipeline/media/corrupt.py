@@ -18,21 +18,8 @@ import soundfile as sf
 import torch
 import torch.nn.functional as F
 
+from pipeline.config.corrupt import CorruptConfig
 from pipeline.media.audio import SAMPLE_RATE, resample
-from pipeline.params import invalid, pick, pick_range
-
-
-@dataclass(frozen=True)
-class CorruptConfig:
-    """params.yaml's `corrupt.*` keys."""
-
-    seed: int = 0
-    snr_db: tuple[int, int] = (5, 10)  # inclusive integer range
-    blur_factors: tuple[int, ...] = (1, 2, 4)
-    source_split: str = "test"  # corrupted into `test_noise` ("" builds no NOISE split)
-    augment_split: str = ""  # also corrupt this split into `<split>_noise` copies to train on ("" none)
-    noise_dir: str = ""  # folder of noise recordings (MUSAN speech); "" uses built-in babble
-    workers: int = 1
 
 
 def rms(x: np.ndarray) -> float:
@@ -100,30 +87,3 @@ def draw_for(name: str, cfg: CorruptConfig) -> tuple[Draw, np.random.Generator]:
     low, high = cfg.snr_db
     draw = Draw(int(rng.integers(low, high + 1)), int(rng.choice(cfg.blur_factors)))
     return draw, rng
-
-
-def corrupt_config(params: dict) -> CorruptConfig:
-    """CorruptConfig from params.yaml's `corrupt.*` keys."""
-    low = pick_range(params, "corrupt.snr_min", int, -20, 60)
-    high = pick_range(params, "corrupt.snr_max", int, low, 60)
-    factors = pick(params, "corrupt.blur_factors", list)
-    if not factors or not all(isinstance(f, int) and not isinstance(f, bool) and f >= 1 for f in factors):
-        factors = invalid(f"corrupt.blur_factors must be a list of integers >= 1, got {factors!r}", [1])
-    d = CorruptConfig()
-    source = pick(params, "corrupt.source_split", str)
-    augment = pick(params, "corrupt.augment_split", str, default=d.augment_split)
-    if augment and augment == source:
-        augment = invalid(
-            f"corrupt.augment_split must differ from corrupt.source_split ({source!r}); "
-            'use "" for no training copies',
-            "",
-        )
-    return CorruptConfig(
-        seed=pick(params, "corrupt.seed", int),
-        snr_db=(low, high),
-        blur_factors=tuple(factors),
-        source_split=source,
-        augment_split=augment,
-        noise_dir=pick(params, "corrupt.noise_dir", str, default=d.noise_dir),
-        workers=pick_range(params, "corrupt.workers", int, 1, 256),
-    )

@@ -17,35 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.config.faces import FacesConfig
 from pipeline.media.frames import read_video
-from pipeline.params import pick, pick_range
 
 CASCADE = "haarcascade_frontalface_default.xml"
 
 Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
-
-
-@dataclass(frozen=True)
-class FacesConfig:
-    enabled: bool = False
-    frames: int = 16  # sampled per clip; the video extractors sample their `frames` from these
-    size: int = 112  # crop side in pixels (OpenFace's aligned crops in MERTools are 112)
-    margin: float = 0.2  # box grown by this fraction of its side on every side
-    min_face: float = 0.1  # smallest face side searched, as a fraction of the frame's shorter side
-    workers: int = 2
-
-
-def faces_config(params: dict) -> FacesConfig:
-    """FacesConfig from params.yaml's `faces.*` keys."""
-    d = FacesConfig()
-    return FacesConfig(
-        enabled=pick(params, "faces.enabled", bool, default=d.enabled),
-        frames=pick_range(params, "faces.frames", int, 1, 1024, default=d.frames),
-        size=pick_range(params, "faces.size", int, 16, 1024, default=d.size),
-        margin=pick_range(params, "faces.margin", float, 0.0, 2.0, default=d.margin),
-        min_face=pick_range(params, "faces.min_face", float, 0.01, 1.0, default=d.min_face),
-        workers=pick_range(params, "faces.workers", int, 1, 256, default=d.workers),
-    )
 
 
 @cache

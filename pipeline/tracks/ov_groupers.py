@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.config.ov import GROUPERS
 from pipeline.tracks.ov_parse import normalise, official_groups, strict_groups
 
 
@@ -99,9 +100,6 @@ class EmbeddingGrouper:
         for i, j in zip(*np.nonzero(np.triu(similar, 1)), strict=True):
             parent[root(int(j))] = root(int(i))
         return {w: words[root(i)] for i, w in enumerate(words)}
-
-
-GROUPERS = ("lexicon", "lexicon-family", "embedding")
 
 
 def make_grouper(name: str, synonyms: Path | None = None, official_parse: bool = True):

@@ -3,47 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.config.ov import OVConfig
 from pipeline.corpus.manifest import format_openset, parse_openset
-from pipeline.params import invalid, pick, pick_choice, pick_range
-from pipeline.tracks.ov_groupers import GROUPERS, make_grouper
+from pipeline.tables import read_table
+from pipeline.tracks.ov_groupers import make_grouper
 from pipeline.tracks.ov_metric import ov_score
 from pipeline.tracks.ov_predict import calibrated_probs, import_sets, lexicon_sets
-
-PREDICTORS = ("lexicon", "llm", "import")
-
-
-@dataclass(frozen=True)
-class OVConfig:
-    split: str = "test"  # dvc.yaml passes it to the stage as ${ov.split}
-    predictor: str = "lexicon"
-    threshold: float = 0.25
-    words_per_label: int = 2
-    grouper: str = "lexicon"
-    answers: str = ""  # predictor import: CSV name,answer
-    llm_model: str = "random:qwen2-tiny"  # predictor llm: hub id, folder, or random stand-in
-    max_new_tokens: int = 24
-
-
-def ov_config(params: dict) -> OVConfig:
-    cfg = OVConfig(
-        split=pick(params, "ov.split", str, default=OVConfig.split),
-        predictor=pick_choice(params, "ov.predictor", PREDICTORS),
-        threshold=pick_range(params, "ov.threshold", float, 0.0, 1.0),
-        words_per_label=pick_range(params, "ov.words_per_label", int, 1, 20),
-        grouper=pick_choice(params, "ov.grouper", GROUPERS),
-        answers=pick(params, "ov.answers", str, default=""),
-        llm_model=pick(params, "ov.llm_model", str, default=OVConfig.llm_model),
-        max_new_tokens=pick_range(params, "ov.max_new_tokens", int, 1, 1024, default=OVConfig.max_new_tokens),
-    )
-    if cfg.predictor == "import" and not cfg.answers:
-        invalid("ov.predictor is import, so ov.answers must name a CSV of name,answer", "")
-    return cfg
 
 
 def predict_sets(
@@ -72,7 +42,7 @@ def write_ov(
     metrics_path: Path,
     notes: dict,
 ) -> dict:
-    table = pd.read_csv(predictions_csv, dtype={"label": str}, keep_default_na=False)
+    table = read_table(predictions_csv)
     probs, temperature = calibrated_probs(table, labels)
     chosen = (table["split"] == split).to_numpy()
     rows = table[chosen]

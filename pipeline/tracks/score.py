@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.tables import read_table
 from pipeline.tracks.metrics import confusion_rows, track_metrics
 
 # The discrete tracks and the split each is scored on (dvc.yaml's score@ stages use the same pairs).
@@ -48,7 +49,7 @@ def write_track(
     submission_path: Path,
     notes: dict,
 ) -> dict:
-    table = pd.read_csv(predictions, dtype={"label": str}, keep_default_na=False)
+    table = read_table(predictions)
     metrics, rows = score_split(table, split, labels)
     metrics = {**metrics, "track": track, "split": split, **notes}
     metrics_path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from pipeline.training.config import TrainConfig
+from pipeline.config.train import TrainConfig
 from pipeline.training.fit import FoldJob, FoldOutput
 from pipeline.training.views import View, pooled
 

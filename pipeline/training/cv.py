@@ -10,10 +10,10 @@ import numpy as np
 import torch
 from sklearn.model_selection import StratifiedKFold
 
+from pipeline.config.base import ParamError
+from pipeline.config.train import TrainConfig
 from pipeline.parallel import process_map
-from pipeline.params import ParamError
 from pipeline.training.boosting import fit_lightgbm, fit_stacker
-from pipeline.training.config import TrainConfig
 from pipeline.training.fit import FoldJob, FoldOutput, build_model, fit_folds
 from pipeline.training.linear import fit_linear
 from pipeline.training.stacking import stackable

@@ -16,8 +16,9 @@ from torch import nn
 from torch.func import functional_call
 from tqdm import tqdm
 
+from pipeline.config.train import TrainConfig
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig, training_device
+from pipeline.training.device import training_device
 from pipeline.training.models.fusion import TORCH_MODELS, InputShape
 from pipeline.training.models.parts import drop_modalities
 from pipeline.training.stacking import fold_state, keep_folds, stack, stackable

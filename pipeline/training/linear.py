@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from pipeline.training.config import TrainConfig
+from pipeline.config.train import TrainConfig
 from pipeline.training.fit import FoldJob, FoldOutput
 from pipeline.training.views import View, pooled
 

@@ -14,9 +14,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from pipeline.config.train import TrainConfig
 from pipeline.features.reader import read_store
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig
 from pipeline.training.linear import logistic
 from pipeline.training.run import LabeledSet
 

@@ -12,76 +12,14 @@ is skipped).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.demo import DEMO_MANIFEST
-from pipeline.params import invalid, pick, pick_choice, pick_range
+from pipeline.config.selftrain import SelectConfig
 
-MODES = ("none", "alone", "agree")
 COLUMNS = ["name", "label", "confidence", "source"]
-
-
-@dataclass(frozen=True)
-class SelectConfig:
-    pool_split: str = "unlabeled"
-    threshold: float = 0.9
-    min_agreement: float = 1.0  # share of folds that must agree with the ensemble's label
-    min_class_precision: float = 0.0  # classes whose estimated precision is below this get no clip
-    per_class_cap: int = 0  # 0: no cap
-    balanced: bool = False  # every class at most as many as the rarest selected class
-    max_count: int = 0  # 0: no limit
-    annotations: str = ""  # CSV name,label or name,answer
-    annotator_mode: str = "none"
-    fallback: str = ""  # label for answers whose last word is no label ("" skips the clip)
-    rounds: int = 1  # teacher -> select -> student repetitions
-    pseudo_weight: float = 0.5  # loss weight of a pseudo-labeled clip
-    truth: str = ""  # CSV of the pool's true labels, for precision ("" if unknown)
-
-
-def select_config(params: dict, labels: list[str]) -> SelectConfig:
-    d = SelectConfig()
-    cfg = SelectConfig(
-        pool_split=pick(params, "selftrain.pool_split", str, default=d.pool_split),
-        threshold=pick_range(params, "selftrain.threshold", float, 0.0, 1.0),
-        min_agreement=pick_range(params, "selftrain.min_agreement", float, 0.0, 1.0, default=d.min_agreement),
-        min_class_precision=pick_range(
-            params, "selftrain.min_class_precision", float, 0.0, 1.0, default=d.min_class_precision
-        ),
-        per_class_cap=pick_range(params, "selftrain.per_class_cap", int, 0, 10**9, default=0),
-        balanced=pick(params, "selftrain.balanced", bool, default=False),
-        max_count=pick_range(params, "selftrain.max_count", int, 0, 10**9, default=0),
-        annotations=pick(params, "selftrain.annotations", str, default=""),
-        annotator_mode=pick_choice(params, "selftrain.annotator_mode", MODES, default="none"),
-        fallback=pick(params, "selftrain.fallback", str, default=""),
-        rounds=pick_range(params, "selftrain.rounds", int, 1, 20, default=d.rounds),
-        pseudo_weight=pick_range(
-            params, "selftrain.pseudo_weight", float, 0.0, 10.0, default=d.pseudo_weight
-        ),
-        truth=pick(params, "selftrain.truth", str, default=""),
-    )
-    if cfg.fallback and cfg.fallback not in labels:
-        invalid(f"selftrain.fallback must be empty or one of {labels}, got {cfg.fallback!r}", "")
-    if cfg.annotator_mode != "none" and not cfg.annotations:
-        invalid("selftrain.annotator_mode needs selftrain.annotations (a CSV file)", "")
-    _truth_matches_corpus(params, cfg.truth)
-    return cfg
-
-
-def _truth_matches_corpus(params: dict, truth: str) -> None:
-    """The demo's pool labels are no truth for another corpus: say so before any stage works, not at
-    the end of the run."""
-    manifest = pick(params, "dataset.manifest", str, default="")
-    demo = Path(DEMO_MANIFEST)
-    if truth and Path(truth).parent == demo.parent and Path(manifest) != demo:
-        invalid(
-            f"selftrain.truth is {truth}, the demo's pool labels, but dataset.manifest is {manifest}: "
-            'set selftrain.truth: "" (or a CSV name,label of your pool\'s true labels)',
-            "",
-        )
 
 
 def label_from_answer(answer: str, labels: list[str], fallback: str = "") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from pipeline.config.base import ParamError
+from pipeline.config.train import TrainConfig
 from pipeline.corpus.manifest import Manifest
-from pipeline.params import ParamError
+from pipeline.tables import write_table
 from pipeline.tracks.metrics import waf
-from pipeline.training.config import TrainConfig
 from pipeline.training.cv import Augmentation, CVResult, cross_validate, softmax
 from pipeline.training.views import View
 
@@ -124,14 +125,14 @@ def write_outputs(
 ) -> pd.DataFrame:
     out.mkdir(parents=True, exist_ok=True)
     table = prediction_table(data, labels, result)
-    table.to_csv(out / "predictions.csv", index=False, float_format="%.6f", lineterminator="\n")
+    write_table(table, out / "predictions.csv")
     for k, state in enumerate(result.states):
         if state:
             torch.save(state, out / f"fold_{k}.pt")
     train_rows = data.train_rows
     summary = {
         "model": cfg.model,
-        "config": asdict(cfg),
+        "config": cfg.hyperparameters(),
         "oof_waf": waf(data.y[train_rows], result.oof_logits.argmax(axis=1)),
         "fold_scores": result.fold_waf,
         "best_epochs": result.best_epochs,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from pipeline.training.config import TrainConfig
+from pipeline.config.train import TrainConfig
 from pipeline.training.pseudo_labels import (
     SelectConfig,
     class_precision_estimates,

@@ -15,18 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.features.config import SET_NAME
+from pipeline.config.base import ParamError
+from pipeline.config.train import TrainSection, ViewSpec, sequence_problem
 from pipeline.features.reader import StoreArrays, read_store
-from pipeline.params import ParamError, invalid, pick, pick_choice
-
-COMBINES = ("sum", "mean", "concat", "learned")
-
-
-@dataclass(frozen=True)
-class ViewSpec:
-    layers: str | list[int] = "all"  # indices into the stored layers (not the model's)
-    combine: str = "mean"
-    sequence: bool = False  # video: keep frames (N, K, D) instead of the utterance vector
 
 
 @dataclass
@@ -50,36 +41,9 @@ class View:
         return self.x.ndim == 3
 
 
-def train_sets(params: dict) -> list[str]:
-    sets = pick(params, "train.sets", list)
-    if (
-        not sets
-        or len(set(map(str, sets))) != len(sets)
-        or not all(isinstance(s, str) and SET_NAME.fullmatch(s) for s in sets)
-    ):
-        return invalid(f"train.sets must be a non-empty list of distinct feature set names, got {sets!r}", [])
-    return sets
-
-
-def _not_video(name: str, modality: str) -> str:
-    return f"train.views.{name}.sequence is for video sets; {name} is a {modality} set: set it to false"
-
-
-def view_spec(params: dict, name: str) -> ViewSpec:
-    """The set's modality is checked here when features.sets defines it, else when its store is read."""
-    base = f"train.views.{name}"
-    layers = pick(params, f"{base}.layers", (str, list), default="all")
-    combine = pick_choice(params, f"{base}.combine", COMBINES, default="mean")
-    sequence = pick(params, f"{base}.sequence", bool, default=False)
-    modality = pick(params, f"features.sets.{name}.modality", str, default="video")
-    if sequence and modality != "video":
-        sequence = invalid(_not_video(name, modality), False)
-    return ViewSpec(layers, combine, sequence)
-
-
 def build_view(arrays: StoreArrays, spec: ViewSpec, name: str) -> View:
     if spec.sequence and arrays.modality != "video":
-        raise ParamError(_not_video(name, arrays.modality))
+        raise ParamError(sequence_problem(name, arrays.modality))
     keep = (arrays.random_init, arrays.model, arrays.modality)
     if spec.sequence and arrays.frames is not None:
         return View(name, arrays.frames, arrays.ok, arrays.frame_mask, *keep)
@@ -101,9 +65,9 @@ def load_views(stores: dict[str, Path], specs: dict[str, ViewSpec], names: list[
     ]
 
 
-def views_from_params(params: dict, features: Path, names: list[str]) -> list[View]:
+def views_from_params(cfg: TrainSection, features: Path, names: list[str]) -> list[View]:
     """Each set of train.sets from its store under `features`, seen as train.views.<set> asks."""
-    sets = train_sets(params)
+    sets = cfg.sets
     missing = [s for s in sets if not (features / s).is_dir()]
     if missing:
         raise ParamError(
@@ -111,7 +75,7 @@ def views_from_params(params: dict, features: Path, names: list[str]) -> list[Vi
             "features.sets (its extract@<set> stage builds it) or import one there "
             "(mer features import-mertools)"
         )
-    return load_views({s: features / s for s in sets}, {s: view_spec(params, s) for s in sets}, names)
+    return load_views({s: features / s for s in sets}, {s: cfg.view(s) for s in sets}, names)
 
 
 def pooled(view: View) -> np.ndarray:

@@ -1,0 +1,35 @@
+"""`adapt.*`: LoRA adapters on an audio set's encoder."""
+
+from __future__ import annotations
+
+from pydantic import field_validator, model_validator
+
+from pipeline.config.base import Section, between
+
+
+class AdaptConfig(Section):
+    name: str  # the feature set written and its adapter folder (data/models/<name>)
+    audio: str  # the frozen audio set it adapts: its model, revision, layers and settings
+    layers: list[int] = [2, 3]  # encoder layers (0-based) that get adapters
+    rank: between(int, 1, 1024) = 8  # LoRA rank
+    split: str = "train"  # labeled clips it trains on, with their `<split>_noise` copies when present
+    holdout: between(float, 0.05, 0.9) = 0.2  # share held out for early stopping (copies follow their clip)
+    epochs: between(int, 1, 100_000) = 30
+    patience: between(int, 1, 100_000) = 5  # epochs without a better held-out loss before stopping
+    batch_size: between(int, 1, 4096) = 16
+    lr: between(float, 1e-7, 1.0) = 0.002
+    max_seconds: between(float, 1.0, 600.0) = 10.0  # longest stretch of a clip used in training (its start)
+    seed: int = 0
+
+    @field_validator("layers")
+    @classmethod
+    def _layers(cls, layers: list[int]) -> list[int]:
+        if not layers or min(layers) < 0:
+            raise ValueError(f"must be a non-empty list of encoder layer indices >= 0, got {layers}")
+        return sorted(set(layers))
+
+    @model_validator(mode="after")
+    def _distinct(self) -> AdaptConfig:
+        if self.name == self.audio:
+            raise ValueError(f"adapt.name must differ from adapt.audio, got {self.name!r}")
+        return self

@@ -1,0 +1,111 @@
+"""The whole of params.yaml: every section, and the checks that span sections. Stages and `mer check`
+validate it all before any work, so a typo in train.* stops `dvc repro` before the first clip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError, field_validator
+
+from pipeline.config.adapt import AdaptConfig
+from pipeline.config.align import AlignConfig
+from pipeline.config.base import ParamError, Section, load_params, messages, report, validated
+from pipeline.config.corrupt import CorruptConfig
+from pipeline.config.demo import DEMO_MANIFEST, DemoConfig
+from pipeline.config.faces import FacesConfig
+from pipeline.config.features import FeaturesConfig
+from pipeline.config.ov import OVConfig
+from pipeline.config.selftrain import SelfTrainSection
+from pipeline.config.train import TrainSection, sequence_problem
+
+
+class DatasetConfig(Section):
+    manifest: str  # the source corpus's manifest, read and never written
+
+
+class Params(Section):
+    dataset: DatasetConfig
+    labels: list[str]  # discrete labels in id order
+    demo: DemoConfig = DemoConfig()
+    corrupt: CorruptConfig = CorruptConfig()
+    faces: FacesConfig = FacesConfig()
+    features: FeaturesConfig
+    align: AlignConfig
+    adapt: AdaptConfig
+    train: TrainSection
+    ov: OVConfig = OVConfig()
+    selftrain: SelfTrainSection
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: list[str]) -> list[str]:
+        if not labels or not all(labels) or len(set(labels)) != len(labels):
+            raise ValueError(f"must be a non-empty list of distinct words, got {labels!r}")
+        return labels
+
+    def across(self) -> list[str]:
+        """Problems no single section can see."""
+        found = [self._sequence_problem(name) for name in self.train.views]
+        if self.selftrain.fallback and self.selftrain.fallback not in self.labels:
+            found.append(
+                f"selftrain.fallback must be empty or one of {self.labels}, got {self.selftrain.fallback!r}"
+            )
+        found += [self._truth_problem(), self._gpu_problem()]
+        return [p for p in found if p]
+
+    def _sequence_problem(self, name: str) -> str | None:
+        """A set defined here is checked now; an imported store's modality when it is read."""
+        defined = self.features.sets.get(name)
+        if self.train.views[name].sequence and defined and defined.modality != "video":
+            return sequence_problem(name, defined.modality)
+        return None
+
+    def _truth_problem(self) -> str | None:
+        """The demo's pool labels are no truth for another corpus: say so before any stage works."""
+        truth, manifest, demo = self.selftrain.truth, self.dataset.manifest, Path(DEMO_MANIFEST)
+        if truth and Path(truth).parent == demo.parent and Path(manifest) != demo:
+            return (
+                f"selftrain.truth is {truth}, the demo's pool labels, but dataset.manifest is {manifest}: "
+                'set selftrain.truth: "" (or a CSV name,label of your pool\'s true labels)'
+            )
+        return None
+
+    def _gpu_problem(self) -> str | None:
+        if not self.train.device.startswith("cuda"):
+            return None
+        import torch  # only when a GPU is asked for
+
+        if torch.cuda.is_available():
+            return None
+        return f"train.device is {self.train.device} but torch sees no CUDA GPU here (use auto or cpu)"
+
+
+def problems(values: dict) -> list[str]:
+    """Every problem (unknown keys, wrong types, out-of-range values), not just the first; each once."""
+    try:
+        params = Params.model_validate(values)
+    except ValidationError as exc:
+        return messages(exc, Params)
+    return params.across()
+
+
+def read_params(values: dict, path: str | Path = "params.yaml") -> Params:
+    found = problems(values)
+    if found:
+        raise ParamError(report(found, path))
+    return Params.model_validate(values)
+
+
+def check_section(name: str, path: str | Path = "params.yaml") -> Any:
+    """One section of params.yaml checked alone, for a command that reads nothing else (`mer extract`
+    on a project whose params.yaml holds only `features`)."""
+    values = load_params(path)
+    if name not in values:
+        raise ParamError(f"{path}: missing key {name}")
+    return validated(Params.model_fields[name].annotation, values[name], name, path)
+
+
+def check_params(path: str | Path = "params.yaml") -> Params:
+    """The parameters, or a ParamError listing each problem with its key and what is allowed."""
+    return read_params(load_params(path), path)

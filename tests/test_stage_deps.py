@@ -1,0 +1,163 @@
+"""dvc.yaml's code deps cannot drift: each stage lists exactly the library files its entry script can run
+(its import closure, lazy imports included), so an edit re-runs the stages that run it and no others."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE = ("pipeline", "stages")
+
+
+def _is_code(path: Path) -> bool:
+    """A package __init__ holding only its docstring (and __version__) runs nothing worth a re-run."""
+    if path.name != "__init__.py":
+        return True
+    body = ast.parse(path.read_text()).body
+    return any(
+        not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        and not (
+            isinstance(node, ast.Assign) and all(getattr(t, "id", "").startswith("__") for t in node.targets)
+        )
+        for node in body
+    )
+
+
+def _module_file(dotted: str) -> Path | None:
+    base = ROOT.joinpath(*dotted.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported(path: Path) -> set[Path]:
+    """The project files an import statement anywhere in `path` executes (packages' __init__ too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            if name.split(".")[0] not in CODE:
+                continue
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):
+                file = _module_file(".".join(parts[:depth]))
+                if file:
+                    found.add(file)
+    return found
+
+
+def closure(script: Path) -> set[str]:
+    seen, todo = set(), [script]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        todo += _imported(path)
+    return {p.relative_to(ROOT).as_posix() for p in seen if _is_code(p)}
+
+
+def _stages() -> dict[str, dict]:
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    return {name: stage.get("do", stage) for name, stage in stages.items()}
+
+
+def _listed(deps: list) -> list[str]:
+    entries = [d if isinstance(d, str) else next(iter(d)) for d in deps]
+    return [d.rstrip("/") for d in entries if d.split("/")[0] in CODE]
+
+
+def _covers(dep: str, file: str) -> bool:
+    return file == dep or file.startswith(dep + "/")
+
+
+def suggested(runs: set[str]) -> list[str]:
+    """The shortest exact list: a folder when every code file in it runs, else the files."""
+    out: list[str] = []
+    for file in sorted(runs):
+        parts = file.split("/")
+        folders = ["/".join(parts[:i]) for i in range(2, len(parts))]
+        whole = next((d for d in folders if all(_covered_by_run(d, runs))), None)
+        entry = whole or file
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def _covered_by_run(folder: str, runs: set[str]):
+    for path in (ROOT / folder).rglob("*.py"):
+        if _is_code(path):
+            yield path.relative_to(ROOT).as_posix() in runs
+
+
+@pytest.mark.parametrize("name", sorted(_stages()))
+def test_each_stage_lists_exactly_the_code_it_runs(name):
+    stage = _stages()[name]
+    script = next(w for w in stage["cmd"].split() if w.startswith("stages/") and w.endswith(".py"))
+    runs = closure(ROOT / script)
+    listed = _listed(stage["deps"])
+    missing = sorted(f for f in runs if not any(_covers(d, f) for d in listed))
+    folder_extra = [
+        f"{d} (holds {f}, which it never imports)"
+        for d in listed
+        if (ROOT / d).is_dir()
+        for f in sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / d).rglob("*.py") if _is_code(p))
+        if f not in runs
+    ]
+    extra = [d for d in listed if not any(_covers(d, f) for f in runs)] + folder_extra
+    assert not missing and not extra, (
+        f"dvc.yaml stage {name}: runs but does not list {missing}; lists but never runs {extra}; "
+        f"its exact code deps: {suggested(runs)}"
+    )
+
+
+def test_the_closure_follows_lazy_imports_and_packages():
+    """The walk is what the check rests on: a lazy import inside a function counts, so does a package's
+    __init__ with code, and a docstring-only __init__ does not."""
+    runs = closure(ROOT / "stages" / "score.py")
+    assert "pipeline/tracks/ov_llm.py" in runs  # imported inside predict_sets, only for ov.predictor llm
+    assert "pipeline/config/params.py" in runs
+    assert "pipeline/tracks/__init__.py" not in runs
+    assert "pipeline/demo/__init__.py" in closure(ROOT / "stages" / "demo.py")
+
+
+def _direct(path: Path) -> set[Path]:
+    """The module each import statement in `path` names (not the packages around it)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+            names = [n if _module_file(n) else node.module for n in names]
+        else:
+            continue
+        found |= {_module_file(n) for n in names if n.split(".")[0] == "pipeline" and _module_file(n)}
+    return found - {path}
+
+
+def test_pipeline_has_no_import_cycle():
+    """Lazy imports count: a function-level import back into its importer is a cycle all the same."""
+    graph = {p: _direct(p) for p in (ROOT / "pipeline").rglob("*.py")}
+    done: set[Path] = set()
+
+    def visit(node: Path, trail: list[Path]) -> None:
+        for nxt in sorted(graph.get(node, set())):
+            if nxt in trail:
+                cycle = [*trail[trail.index(nxt) :], nxt]
+                raise AssertionError(
+                    "import cycle: " + " -> ".join(p.relative_to(ROOT).as_posix() for p in cycle)
+                )
+            if nxt not in done:
+                visit(nxt, [*trail, nxt])
+        done.add(node)
+
+    for start in sorted(graph):
+        visit(start, [start])
