@@ -4,7 +4,6 @@ Usage: ablation.py MANIFEST FEATURES_DIR OUT_JSON
 """
 
 import json
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -16,8 +15,7 @@ from pipeline.training.run import ablation, labeled_set
 from pipeline.training.views import views_from_params
 
 
-def main(params: Params) -> None:
-    manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None:
     labels, cfg = params.labels, params.train
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = views_from_params(params.train, features, data.names)

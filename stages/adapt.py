@@ -7,7 +7,6 @@ With fewer than two labeled classes of decodable audio there is nothing to adapt
 note and every clip of the set is marked absent.
 """
 
-import sys
 from pathlib import Path
 
 from pipeline.adaptation.adapters import (
@@ -25,8 +24,7 @@ from pipeline.features.models import load_model
 from pipeline.stage import run_stage
 
 
-def main(params: Params) -> None:
-    manifest_path, model_dir, store = map(Path, sys.argv[1:4])
+def main(params: Params, manifest_path: Path, model_dir: Path, store: Path) -> None:
     cfg, labels = params.adapt, params.labels
     base = extract_config(params.features, cfg.audio)
     if base.modality != "audio":

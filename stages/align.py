@@ -4,7 +4,6 @@ align.name (data/features/<name>). Labels are never read.
 Usage: align.py MANIFEST FEATURES_DIR
 """
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,7 @@ from pipeline.corpus.manifest import read_manifest
 from pipeline.stage import run_stage
 
 
-def main(params: Params) -> None:
-    manifest_path, features = Path(sys.argv[1]), Path(sys.argv[2])
+def main(params: Params, manifest_path: Path, features: Path) -> None:
     cfg = params.align
     rows = read_manifest(manifest_path, contained=False).rows
     fit_rows = np.flatnonzero(rows["split"].to_numpy() == cfg.split)

@@ -5,7 +5,6 @@ later stage reads.
 Usage: corrupt.py SOURCE_MANIFEST OUT_DIR OUT_MANIFEST
 """
 
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -14,8 +13,7 @@ from pipeline.corpus.noise_split import build_noise_split, noise_targets
 from pipeline.stage import run_stage
 
 
-def main(params: Params) -> None:
-    source, out_dir, out_manifest = map(Path, sys.argv[1:4])
+def main(params: Params, source: Path, out_dir: Path, out_manifest: Path) -> None:
     ensure_source(source, out_manifest)
     cfg = params.corrupt
     manifest = read_manifest(source, params.labels)

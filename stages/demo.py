@@ -5,7 +5,6 @@ With any other source the stage writes just a note in OUT_DIR (DVC needs the out
 corpus never waits for, nor is mixed with, the demo.
 """
 
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -15,8 +14,7 @@ from pipeline.stage import run_stage
 NOTE = "NOT_GENERATED.txt"
 
 
-def main(params: Params) -> None:
-    source, out = Path(sys.argv[1]), Path(sys.argv[2])
+def main(params: Params, source: Path, out: Path) -> None:
     if source.resolve() != (out / "manifest.csv").resolve():
         out.mkdir(parents=True, exist_ok=True)
         (out / NOTE).write_text(

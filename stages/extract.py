@@ -3,7 +3,6 @@
 Usage: extract.py SET MANIFEST STORE_DIR
 """
 
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -13,8 +12,7 @@ from pipeline.features.extract import extract
 from pipeline.stage import run_stage
 
 
-def main(params: Params) -> None:
-    name, manifest_path, store = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+def main(params: Params, name: str, manifest_path: Path, store: Path) -> None:
     cfg = extract_config(params.features, name)
     manifest = read_manifest(manifest_path, contained=False)
     warn_missing_media(manifest)

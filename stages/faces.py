@@ -7,7 +7,6 @@ so switching the stage off re-runs nothing downstream.
 """
 
 import shutil
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -18,8 +17,7 @@ from pipeline.stage import run_stage
 NOTE = "NOT_CROPPED.txt"
 
 
-def main(params: Params) -> None:
-    source, out_dir, out_manifest = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+def main(params: Params, source: Path, out_dir: Path, out_manifest: Path) -> None:
     cfg = params.faces
     out_dir.mkdir(parents=True, exist_ok=True)
     if not cfg.enabled:

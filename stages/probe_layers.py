@@ -6,7 +6,6 @@ Writes OUT_JSON and PLOTS_DIR/<set>.csv (layer, waf) for `dvc plots show`.
 """
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,13 +17,7 @@ from pipeline.training.probe import best_layers, probe_layers
 from pipeline.training.run import labeled_set
 
 
-def main(params: Params) -> None:
-    manifest_path, features, out, plots = (
-        Path(sys.argv[1]),
-        Path(sys.argv[2]),
-        Path(sys.argv[3]),
-        Path(sys.argv[4]),
-    )
+def main(params: Params, manifest_path: Path, features: Path, out: Path, plots: Path) -> None:
     labels, cfg = params.labels, params.train
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels)
     report, skipped = {}, []

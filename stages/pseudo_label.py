@@ -3,7 +3,6 @@
 Usage: pseudo_label.py TEACHER_PREDICTIONS OUT_CSV
 """
 
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -17,8 +16,7 @@ from pipeline.training.pseudo_labels import (
 )
 
 
-def main(params: Params) -> None:
-    predictions, out = Path(sys.argv[1]), Path(sys.argv[2])
+def main(params: Params, predictions: Path, out: Path) -> None:
     labels = params.labels
     cfg = params.selftrain
     annotations = annotations_for(cfg, labels)

@@ -6,7 +6,6 @@ and PLOTS_DIR/{rounds,precision_threshold}.csv.
 """
 
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,8 +42,16 @@ def per_class(report: RoundReport) -> str:
     )
 
 
-def main(params: Params) -> None:
-    manifest_path, features, teacher_path, first_path, out, metrics_path, plots = map(Path, sys.argv[1:8])
+def main(
+    params: Params,
+    manifest_path: Path,
+    features: Path,
+    teacher_path: Path,
+    first_path: Path,
+    out: Path,
+    metrics_path: Path,
+    plots: Path,
+) -> None:
     labels, train_cfg = params.labels, params.train
     cfg = params.selftrain
     truth = read_truth(cfg.truth)

@@ -7,7 +7,6 @@ ov: word sets (`name,openset` CSV and MER2025 npz) scored with the OV metric.
 """
 
 import json
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -18,9 +17,17 @@ from pipeline.tracks.ov_score import write_ov
 from pipeline.tracks.score import write_track
 
 
-def main(params: Params) -> None:
-    track, split = sys.argv[1], sys.argv[2]
-    predictions, summary, manifest, metrics_path, submission, last = map(Path, sys.argv[3:9])
+def main(
+    params: Params,
+    track: str,
+    split: str,
+    predictions: Path,
+    summary: Path,
+    manifest: Path,
+    metrics_path: Path,
+    submission: Path,
+    last: Path,
+) -> None:
     labels = params.labels
     trained = json.loads(summary.read_text())
     notes = {"model": trained["model"], "encoders": trained["encoders"]}

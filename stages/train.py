@@ -3,7 +3,6 @@
 Usage: train.py MANIFEST FEATURES_DIR OUT_DIR
 """
 
-import sys
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -13,8 +12,7 @@ from pipeline.training.run import labeled_set, train, write_outputs
 from pipeline.training.views import views_from_params
 
 
-def main(params: Params) -> None:
-    manifest_path, features, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None:
     labels, cfg = params.labels, params.train
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = views_from_params(params.train, features, data.names)

@@ -1,18 +1,22 @@
 """The params.yaml schema: every stage and `mer check` reject typos, wrong types and ranges up front."""
 
 import copy
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+import typer
 import yaml
+from typer.testing import CliRunner
 
 from pipeline.config.base import ParamError, load_params
 from pipeline.config.features import SetConfig
 from pipeline.config.params import check_params, problems, read_params
 from pipeline.features.config import NOT_NUMERIC, extract_config
+from pipeline.stage import command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -183,3 +187,22 @@ def test_deleting_any_key_keeps_the_run_or_names_the_key(shipped, leaf):
     after, before = (extract_config(read_params(v).features, leaf[2]) for v in (values, shipped))
     assert getattr(after, leaf[-1]) == SetConfig.model_fields[leaf[-1]].default
     assert after.digest() == before.digest()
+
+
+def _stage_main(script: Path):
+    spec = importlib.util.spec_from_file_location(f"stage_{script.stem}", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "stages").glob("*.py")), ids=lambda p: p.stem)
+def test_every_stage_is_a_typer_command_that_names_its_arguments(script):
+    """One way to call a stage: its paths are typer arguments (dvc.yaml passes them), `--help` lists
+    them, a missing one is refused before params.yaml is even read."""
+    app = typer.Typer()
+    app.command()(command(_stage_main(script)))
+    shown = CliRunner().invoke(app, ["--help"])
+    assert shown.exit_code == 0 and "Arguments" in shown.output
+    refused = CliRunner().invoke(app, [])
+    assert refused.exit_code == 2 and "Missing argument" in refused.output
