@@ -4,7 +4,7 @@ decoding workers, length-sorted batching, shard writing), against the decode-onl
 
 Rows, per modality:
   decode   the floor: the same DataLoader, workers and buckets, decoding only
-  engine   pipeline.features.extract's plan -> local_results -> write_shards with the null embedder
+  engine   extract's plan -> the local engine's outcomes -> write_shards, with the null embedder
 
 Usage: python -m bench.overhead [--n 1200] [--workers 2]   (in a project with the demo corpus)
 Target (issue #30): engine >= 0.9x the decode floor in clips/s, audio and video. Prints a table, writes JSON.

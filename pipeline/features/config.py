@@ -1,8 +1,5 @@
-"""Extraction settings of each named feature set, read from params.yaml's `features.sets.<set>.*` keys.
-
-A feature set has a name (its store is data/features/<set>, its DVC stage extract@<set>), one modality
-and one extractor; several sets may share a modality (e.g. `hubert` and `wavlm` for audio).
-"""
+"""What an extract stage is given (one set of features.sets with the features-wide settings) and what
+makes two stores interchangeable: the settings that change the numbers and the extractor's version."""
 
 from __future__ import annotations
 
