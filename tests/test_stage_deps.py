@@ -33,24 +33,24 @@ def _module_file(dotted: str) -> Path | None:
     return None
 
 
-def _imported(path: Path) -> set[Path]:
-    """The project files an import statement anywhere in `path` executes (packages' __init__ too)."""
-    found = set()
+def _named(path: Path) -> set[str]:
+    """The module each project import statement anywhere in `path` names: `from a import b` names a.b
+    when b is a module, else a."""
+    names = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = []
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        for name in names:
-            if name.split(".")[0] not in CODE:
-                continue
-            parts = name.split(".")
-            for depth in range(1, len(parts) + 1):
-                file = _module_file(".".join(parts[:depth]))
-                if file:
-                    found.add(file)
-    return found
+            names |= {
+                n if _module_file(n) else node.module for n in (f"{node.module}.{a.name}" for a in node.names)
+            }
+    return {n for n in names if n.split(".")[0] in CODE}
+
+
+def _imported(path: Path) -> set[Path]:
+    """The project files importing them executes: each named module and the packages around it."""
+    parents = {".".join(n.split(".")[:depth]) for n in _named(path) for depth in range(1, n.count(".") + 2)}
+    return {f for f in map(_module_file, parents) if f}
 
 
 def closure(script: Path) -> set[str]:
@@ -129,18 +129,8 @@ def test_the_closure_follows_lazy_imports_and_packages():
 
 
 def _direct(path: Path) -> set[Path]:
-    """The module each import statement in `path` names (not the packages around it)."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{alias.name}" for alias in node.names]
-            names = [n if _module_file(n) else node.module for n in names]
-        else:
-            continue
-        found |= {_module_file(n) for n in names if n.split(".")[0] == "pipeline" and _module_file(n)}
-    return found - {path}
+    """The pipeline modules `path` names in its imports (not the packages around them)."""
+    return {f for n in _named(path) if n.startswith("pipeline") and (f := _module_file(n))} - {path}
 
 
 def test_pipeline_has_no_import_cycle():
