@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 CONFIGS = Path(__file__).parent / "configs"
 RANDOM_PREFIX = "random:"
 MINILM = "minilm"
-# Image-text models load their vision tower only (a whole CLIP checkpoint loads into it).
+# Image-text models load their vision tower only (a whole CLIP checkpoint loads into it), unless the whole
+# model is asked for (`image_text`: prompt tuning needs the text tower too).
 MODEL_CLASSES = {
     "clip_vision_model": "CLIPVisionModelWithProjection",
     "clip": "CLIPVisionModelWithProjection",
@@ -72,19 +73,19 @@ def resolve_device(device: str, dtype: str) -> tuple[torch.device, torch.dtype]:
     return torch.device(device), getattr(torch, dtype)
 
 
-def _model_class(config: Any, causal_lm: bool = False):
+def _model_class(config: Any, causal_lm: bool = False, image_text: bool = False):
     import transformers
 
     if causal_lm:
         return transformers.AutoModelForCausalLM
-    name = MODEL_CLASSES.get(config.model_type)
+    name = None if image_text else MODEL_CLASSES.get(config.model_type)
     return getattr(transformers, name) if name else AutoModel
 
 
-def _tower_config(config: Any) -> dict[str, Any]:
+def _tower_config(config: Any, image_text: bool = False) -> dict[str, Any]:
     """A whole CLIP checkpoint loads into its vision tower with the checkpoint's projection size (the
     vision config alone may not carry it)."""
-    if config.model_type != "clip":
+    if config.model_type != "clip" or image_text:
         return {}
     vision = config.vision_config
     vision.projection_dim = config.projection_dim
@@ -107,15 +108,32 @@ def model_config(spec: str, revision: str = "main", trust_remote_code: bool = Fa
     return AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
 
 
+def _built(cls: Any, config: Any, dtype: torch.dtype) -> torch.nn.Module:
+    """Random init in its dtype: a 7B model never exists in float32."""
+    build = cls.from_config if hasattr(cls, "from_config") else cls._from_config
+    return build(config, dtype=dtype)
+
+
+def _with_tower(whole: torch.nn.Module, tower: torch.nn.Module) -> torch.nn.Module:
+    """The whole image-text model holding exactly the vision tower that extraction builds alone."""
+    unexpected = whole.load_state_dict(tower.state_dict(), strict=False).unexpected_keys
+    if unexpected:
+        raise RuntimeError(f"vision tower weights with no place in the whole model: {unexpected[:3]}")
+    return whole
+
+
 def _random_model(
-    name: str, seed: int, dtype: torch.dtype, causal_lm: bool = False
+    name: str, seed: int, dtype: torch.dtype, causal_lm: bool = False, image_text: bool = False
 ) -> tuple[torch.nn.Module, Path]:
+    """A CLIP stand-in is one seeded vision tower (what video sets extract with) and, for `image_text`,
+    a text tower around it, so prompt tuning sees the image embeddings its store holds."""
     folder = _shipped(name)
     config = AutoConfig.from_pretrained(folder)
     torch.manual_seed(seed)
-    cls = _model_class(config, causal_lm)
-    build = cls.from_config if hasattr(cls, "from_config") else cls._from_config
-    return build(config, dtype=dtype), folder  # built in its dtype: a 7B model never exists in float32
+    model = _built(_model_class(config, causal_lm), _tower_config(config).get("config", config), dtype)
+    if image_text and config.model_type == "clip":
+        model = _with_tower(_built(_model_class(config, image_text=True), config, dtype), model)
+    return model, folder
 
 
 def _merged(model: torch.nn.Module, adapter: str) -> torch.nn.Module:
@@ -134,12 +152,14 @@ def load_model(
     seed: int = 0,
     causal_lm: bool = False,
     adapter: str = "",
+    image_text: bool = False,
 ) -> LoadedModel:
     """Load weights offline-first: safetensors preferred, never `trust_remote_code` unless asked; read
     straight into the target dtype (transformers loads lazily, so a large model is never held twice)."""
     torch_device, torch_dtype = resolve_device(device, dtype)
     if spec.startswith(RANDOM_PREFIX):
-        model, folder = _random_model(spec.removeprefix(RANDOM_PREFIX), seed, torch_dtype, causal_lm)
+        name = spec.removeprefix(RANDOM_PREFIX)
+        model, folder = _random_model(name, seed, torch_dtype, causal_lm, image_text)
         random_init = True
     else:
         folder = minilm_folder() if spec == MINILM else (Path(spec) if Path(spec).is_dir() else None)
@@ -147,9 +167,9 @@ def load_model(
         if trust_remote_code:
             log.warning("trust_remote_code is ON for %s: code from that model repository will run", spec)
         config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
-        model = _model_class(config, causal_lm).from_pretrained(
+        model = _model_class(config, causal_lm, image_text).from_pretrained(
             source,
-            **_tower_config(config),
+            **_tower_config(config, image_text),
             revision=revision,
             dtype=torch_dtype,
             trust_remote_code=trust_remote_code,
