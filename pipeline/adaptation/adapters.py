@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pipeline.adaptation.holdout import EarlyStop, split_rows
 from pipeline.config.adapt import AdaptConfig
 from pipeline.corpus.manifest import Manifest
 from pipeline.features.audio import AudioEmbedder, normalized, padded_batch, valid_sums
@@ -62,18 +62,6 @@ def labeled_audio(manifest: Manifest, labels: list[str], split: str, max_seconds
         out.groups.append(row.get("source") or row["name"])
     out.y = np.array(y, np.int64)
     return out
-
-
-def holdout_mask(data: LabeledAudio, share: float, seed: int) -> np.ndarray:
-    """True for held-out clips: `share` of each label's clean clips, with their noisy copies."""
-    rng = np.random.default_rng(seed)
-    first = pd.DataFrame({"group": data.groups, "y": data.y}).drop_duplicates("group")
-    held: set[str] = set()
-    for _, members in first.groupby("y"):
-        names = sorted(members["group"])
-        if len(names) > 1:
-            held |= set(rng.choice(names, max(1, round(share * len(names))), replace=False).tolist())
-    return np.array([g in held for g in data.groups])
 
 
 def with_adapters(loaded: LoadedModel, cfg: AdaptConfig) -> nn.Module:
@@ -164,10 +152,7 @@ def train_adapters(
     """The classifier with its best adapters (lowest held-out cross-entropy: steadier than WAF on a few
     dozen clips), and what training did."""
     started = time.perf_counter()
-    held = holdout_mask(data, cfg.holdout, cfg.seed)
-    fit, check = np.flatnonzero(~held), np.flatnonzero(held)
-    if not len(check):  # one clip per class: nothing to hold out, so stopping watches the training clips
-        check = fit
+    fit, check = split_rows(data.groups, data.y, cfg.holdout, cfg.seed)
     normalize = AudioEmbedder(loaded, [0]).normalize
     torch.manual_seed(cfg.seed)
     model = AdaptedClassifier(with_adapters(loaded, cfg), loaded.model, cfg.layers, classes).to(loaded.device)
@@ -179,30 +164,21 @@ def train_adapters(
     )
     generator = torch.Generator().manual_seed(cfg.seed)
     held_waves, held_y = [data.waves[i] for i in check], data.y[check]
-    history, best_state, waited = [], None, 0
+    stop = EarlyStop(cfg.patience)
     for _ in range(cfg.epochs):
         order = fit[torch.randperm(len(fit), generator=generator).numpy()]
         _epoch(model, data, order, normalize, optimizer, cfg.batch_size)
         logits = _logits(model, held_waves, normalize, cfg.batch_size)
         loss = float(F.cross_entropy(logits, torch.from_numpy(held_y)))
-        history.append(
-            {"loss": round(loss, 4), "waf": round(float(waf(held_y, logits.argmax(1).numpy())), 4)}
-        )
-        if loss < min((h["loss"] for h in history[:-1]), default=float("inf")):
-            best_state, waited = _trained_state(model), 0
-        else:
-            waited += 1
-            if waited >= cfg.patience:
-                break
-    model.load_state_dict(best_state, strict=False)
+        score = float(waf(held_y, logits.argmax(1).numpy()))
+        if stop.update(loss, score, lambda: _trained_state(model)):
+            break
+    model.load_state_dict(stop.best_state, strict=False)
     model.head.eval()
-    best = int(np.argmin([h["loss"] for h in history]))
     summary = {
         "clips": {"fit": len(fit), "holdout": len(check), "skipped": data.skipped},
         "trainable_params": sum(p.numel() for p in trainable),
-        "holdout": history,
-        "best_epoch": best + 1,
-        "best_holdout_waf": history[best]["waf"],
+        **stop.summary(),
         "seconds": round(time.perf_counter() - started, 1),
     }
     return model, summary

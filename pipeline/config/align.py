@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Literal
 
 from pydantic import model_validator
@@ -30,6 +28,3 @@ class AlignConfig(Section):
         if self.name in (self.video, self.audio):
             raise ValueError(f"align.name must differ from align.video and align.audio, got {self.name!r}")
         return self
-
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:16]

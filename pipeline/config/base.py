@@ -4,6 +4,8 @@ the dotted key and what is allowed (with the closest valid key for a typo)."""
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import typing
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,6 +22,10 @@ class Section(BaseModel):
     """A params.yaml mapping: unknown keys are errors and no value is coerced (a bool is no number)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    def digest(self) -> str:
+        """These settings' identity, stamped on the stores a stage writes from them."""
+        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _between(low: float, high: float):
