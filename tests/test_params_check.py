@@ -95,6 +95,14 @@ def test_shipped_params_have_no_problems(shipped):
             "dataset.manifest is data/mycorpus/manifest.csv",
         ),
         (lambda p: p["corrupt"].update(noise_dir=3), "corrupt.noise_dir must be str"),
+        (
+            lambda p: p["prompt"].update(video="egemaps"),
+            "prompt.video must be a video set of features.sets (['clip']), got 'egemaps'",
+        ),
+        (
+            lambda p: p["prompt"].update(output="logits"),
+            "prompt.output must be one of 'embedding' or 'similarities', got 'logits'",
+        ),
     ],
 )
 def test_each_problem_names_the_key_and_what_is_allowed(shipped, edit, expected):

@@ -136,7 +136,12 @@ def init(
                 + (f"{rarest[0]!r} has {rarest[1]}" if rarest[0] else "no train clip has a label")
             )
         before = validated(Params, load_params(params))  # each section; what spans them is init's to fix
-        known = {**feature_sets(before), before.align.name: "video", before.adapt.name: "audio"}
+        known = {
+            **feature_sets(before),
+            before.align.name: "video",
+            before.adapt.name: "audio",
+            before.prompt.name: "video",
+        }
         fused = {name: known.get(name, "") for name in before.train.sets}
         settings = params_for(profile, _project_path(manifest, root), before.train.folds, fused)
         set_keys(params, settings)

@@ -16,6 +16,7 @@ from pipeline.config.demo import DEMO_MANIFEST, DemoConfig
 from pipeline.config.faces import FacesConfig
 from pipeline.config.features import FeaturesConfig
 from pipeline.config.ov import OVConfig
+from pipeline.config.prompt import PromptConfig
 from pipeline.config.selftrain import SelfTrainSection
 from pipeline.config.train import TrainSection, sequence_problem
 
@@ -33,6 +34,7 @@ class Params(Section):
     features: FeaturesConfig
     align: AlignConfig
     adapt: AdaptConfig
+    prompt: PromptConfig
     train: TrainSection
     ov: OVConfig = OVConfig()
     selftrain: SelfTrainSection
@@ -51,7 +53,7 @@ class Params(Section):
             found.append(
                 f"selftrain.fallback must be empty or one of {self.labels}, got {self.selftrain.fallback!r}"
             )
-        found += [self._truth_problem(), self._gpu_problem()]
+        found += [self._prompt_problem(), self._truth_problem(), self._gpu_problem()]
         return [p for p in found if p]
 
     def _sequence_problem(self, name: str) -> str | None:
@@ -60,6 +62,14 @@ class Params(Section):
         if self.train.views[name].sequence and defined and defined.modality != "video":
             return sequence_problem(name, defined.modality)
         return None
+
+    def _prompt_problem(self) -> str | None:
+        """Prompt tuning needs the model behind the set, so the set must be defined here."""
+        defined = self.features.sets.get(self.prompt.video)
+        if defined and defined.modality == "video":
+            return None
+        videos = [name for name, s in self.features.sets.items() if s.modality == "video"]
+        return f"prompt.video must be a video set of features.sets ({videos}), got {self.prompt.video!r}"
 
     def _truth_problem(self) -> str | None:
         """The demo's pool labels are no truth for another corpus: say so before any stage works."""
