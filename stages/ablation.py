@@ -1,4 +1,5 @@
-"""DVC stage `ablation`: each feature set alone, each modality, each pair and all of them, one protocol.
+"""DVC stage `ablation`: each feature set alone, each modality, each pair and all of them, one protocol;
+then each adapted set (align, adapt, prompt) against its frozen set, alone and fused (`adapted`).
 
 Usage: ablation.py MANIFEST FEATURES_DIR OUT_JSON
 """
@@ -11,6 +12,7 @@ from pipeline.corpus.manifest import read_manifest
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
 from pipeline.tracks.score import TRACK_SPLITS
+from pipeline.training.adapted import ROLES, compare_adapted
 from pipeline.training.run import ablation, labeled_set
 from pipeline.training.views import views_from_params
 
@@ -20,11 +22,23 @@ def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = views_from_params(params.train, features, data.names)
     results = ablation(data, views, labels, cfg, TRACK_SPLITS)
+    adapted = compare_adapted(data, params, cfg, features, TRACK_SPLITS, done=results)
     out.parent.mkdir(parents=True, exist_ok=True)
     sets = {v.name: v.modality for v in views}
-    out.write_text(json.dumps({"model": cfg.model, "sets": sets, "waf": results}, indent=2))
+    report = {"model": cfg.model, "sets": sets, "waf": results, "adapted": adapted}
+    out.write_text(json.dumps(report, indent=2))
     for subset, scores in results.items():
-        print(f"{subset:18} " + "  ".join(f"{track} WAF {shown(value)}" for track, value in scores.items()))
+        print(f"{subset:18} {_scores(scores)}")
+    for name, entry in adapted.items():
+        skipped = f": {entry['skipped']}" if "skipped" in entry else ""
+        print(f"{name} ({entry['method']} of {entry['frozen']}){skipped}")
+        for role in ROLES:
+            if role in entry:
+                print(f"  {role:14} {entry[role]['sets']:40} {_scores(entry[role]['waf'])}")
+
+
+def _scores(scores: dict) -> str:
+    return "  ".join(f"{track} WAF {shown(value)}" for track, value in scores.items())
 
 
 if __name__ == "__main__":

@@ -157,6 +157,40 @@ def test_adapt_trains_small_adapters_and_writes_an_adapted_audio_set(project):
     assert "up to date" in dvc(project, "status").stdout
 
 
+def test_prompt_tunes_clip_and_the_ablation_compares_each_adapted_set_with_its_frozen_one(project):
+    summary = json.loads((project / "data/models/clip_prompted/prompt.json").read_text())
+    assert summary["clips"]["fit"] + summary["clips"]["holdout"] == 80  # 40 train clips and their copies
+    assert "optimistic" in summary["note"] and summary["labels"] == [
+        "neutral",
+        "angry",
+        "happy",
+        "sad",
+        "worried",
+        "surprise",
+    ]
+    info = store_info(project / "data/features/clip_prompted")
+    assert info["n"] == 95 and info["model"] == "prompt:clip (random:clip-tiny)" and info["dim"] == 128
+    adapted = json.loads((project / "data/metrics/ablation.json").read_text())["adapted"]
+    assert [(k, v["method"], v["frozen"]) for k, v in adapted.items()] == [
+        ("clip_aligned", "align", "clip"),
+        ("hubert_adapted", "adapt", "hubert"),
+        ("clip_prompted", "prompt", "clip"),
+    ]
+    prompted = adapted["clip_prompted"]
+    assert prompted["alone_adapted"]["sets"] == "clip_prompted"
+    assert prompted["fused_frozen"]["sets"] == "+".join(SETS)
+    assert prompted["fused_adapted"]["sets"] == "hubert+whisper+egemaps+clip_prompted+dinov2+videomae+minilm"
+    assert all(0 <= v["waf"]["semi"] <= 1 for v in prompted.values() if isinstance(v, dict))
+    prompt = yaml.safe_load((project / "params.yaml").read_text())["prompt"]
+    set_params(project, prompt={"context": 2})
+    status = dvc(project, "status").stdout
+    assert "prompt:" in status
+    for other in ("extract@clip:", "align:", "adapt:", "corrupt:"):
+        assert other not in status
+    set_params(project, prompt=prompt)
+    assert "up to date" in dvc(project, "status").stdout
+
+
 def test_repro_scores_the_three_tracks_and_dvc_lists_the_metrics(project):
     shown = dvc(project, "metrics", "show", "--json").stdout
     for track, keys in {

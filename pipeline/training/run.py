@@ -161,13 +161,18 @@ def ablation(
     data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, splits: dict[str, str]
 ) -> dict[str, dict[str, float]]:
     """Every subset of ablation_subsets under the same protocol; WAF on each scored split."""
-    results = {}
-    for subset in ablation_subsets(views):
-        table = prediction_table(data, labels, train(data, subset, labels, cfg))
-        results["+".join(v.name for v in subset)] = {
-            track: split_waf(table, split) for track, split in splits.items()
-        }
-    return results
+    return {
+        "+".join(v.name for v in subset): subset_waf(data, subset, labels, cfg, splits)
+        for subset in ablation_subsets(views)
+    }
+
+
+def subset_waf(
+    data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, splits: dict[str, str]
+) -> dict[str, float | None]:
+    """WAF on each scored split of the models trained on these views alone."""
+    table = prediction_table(data, labels, train(data, views, labels, cfg))
+    return {track: split_waf(table, split) for track, split in splits.items()}
 
 
 def split_waf(table: pd.DataFrame, split: str) -> float | None:

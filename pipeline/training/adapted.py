@@ -1,0 +1,93 @@
+"""Frozen vs adapted (ablation.json's `adapted`): each set an adaptation stage writes (`align`, `adapt`,
+`prompt`) against the frozen set it came from, alone and in its place among the fused sets (train.sets),
+under the training protocol. Scores of `adapt` and `prompt` sets are optimistic: they were tuned on every
+labeled training clip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config.params import Params
+from pipeline.config.train import TrainSection, ViewSpec
+from pipeline.training.run import LabeledSet, subset_waf
+from pipeline.training.views import View, load_views
+
+ROLES = ("alone_frozen", "alone_adapted", "fused_frozen", "fused_adapted")  # compared() keys, in order
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str  # the adapted set
+    frozen: str  # the set it came from
+    method: str  # the stage that wrote it
+
+
+def derived_sets(params: Params) -> list[Derived]:
+    return [
+        Derived(params.align.name, params.align.video, "align"),
+        Derived(params.adapt.name, params.adapt.audio, "adapt"),
+        Derived(params.prompt.name, params.prompt.video, "prompt"),
+    ]
+
+
+def compared(fused: list[str], pair: Derived, pairs: list[Derived]) -> dict[str, list[str]]:
+    """Each alone, and the fused sets with the frozen one, then the adapted one, in the slot of the sets
+    made from that frozen set (the frozen set, or any set adapted from it)."""
+    slot = {pair.frozen} | {p.name for p in pairs if p.frozen == pair.frozen}
+    return {
+        "alone_frozen": [pair.frozen],
+        "alone_adapted": [pair.name],
+        "fused_frozen": _in_slot(fused, pair.frozen, slot),
+        "fused_adapted": _in_slot(fused, pair.name, slot),
+    }
+
+
+def _in_slot(sets: list[str], kept: str, slot: set[str]) -> list[str]:
+    """`sets` with `kept` in place of the first set of `slot` (the slot's others left out), or added."""
+    at = next((i for i, s in enumerate(sets) if s in slot), None)
+    if at is None:
+        return [*sets, kept]
+    return [kept if i == at else s for i, s in enumerate(sets) if i == at or s not in slot]
+
+
+def view_spec(train: TrainSection, name: str, pairs: list[Derived]) -> ViewSpec:
+    """As training sees the set; an adapted audio set that training does not fuse and that has no view
+    of its own is seen as its frozen set is (the same layers)."""
+    if name in train.sets or name in train.views:
+        return train.view(name)
+    frozen = next((p.frozen for p in pairs if p.name == name and p.method == "adapt"), name)
+    return train.view(frozen)
+
+
+def compare_adapted(
+    data: LabeledSet,
+    params: Params,
+    train: TrainSection,
+    features: Path,
+    splits: dict[str, str],
+    done: dict[str, dict] | None = None,
+) -> dict[str, dict]:
+    """Per adapted set, the WAF of each comparison on each scored split; `done` holds subsets already
+    scored (keyed by their sets joined with +), which are not trained again."""
+    scores, loaded, results, pairs = dict(done or {}), {}, {}, derived_sets(params)
+    for pair in pairs:
+        entry: dict = {"method": pair.method, "frozen": pair.frozen}
+        absent = [s for s in (pair.name, pair.frozen) if not (features / s).is_dir()]
+        if absent:
+            results[pair.name] = {**entry, "skipped": f"no store {features / absent[0]}"}
+            continue
+        for role, sets in compared(train.sets, pair, pairs).items():
+            key = "+".join(sets)
+            if key not in scores:
+                views = [_view(loaded, features, s, view_spec(train, s, pairs), data) for s in sets]
+                scores[key] = subset_waf(data, views, params.labels, train, splits)
+            entry[role] = {"sets": key, "waf": scores[key]}
+        results[pair.name] = entry
+    return results
+
+
+def _view(loaded: dict[str, View], features: Path, name: str, spec: ViewSpec, data: LabeledSet) -> View:
+    if name not in loaded:
+        loaded[name] = load_views({name: features / name}, {name: spec}, data.names)[0]
+    return loaded[name]
