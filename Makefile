@@ -17,8 +17,9 @@ demo: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mer report
 
+# one worker per core, each test file on one worker (its module fixtures, e.g. a `dvc repro` project, built once)
 test: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline stages tests bench
