@@ -10,7 +10,8 @@ clips (120 + noisy copies) and to MER2024's 5,030. Prompts: pipeline.adaptation.
 text vocabulary is the byte-level one (514 tokens, not CLIP's 49,408): the text tower's layers are full
 size, its embedding table is not.
 
---sizes tiny runs the demo's stand-ins through the same code (seconds, for the test of this script).
+--sizes tiny runs the demo's stand-ins through the same code on fewer clips (seconds, for the test of
+bench/gpu.sh, which runs this after bench.fullsize); auto: full where CUDA is present, else tiny.
 Usage: python -m bench.adaptation_cost [--sizes full] [--device auto] [--out FILE.json]
 """
 
@@ -33,9 +34,21 @@ from pipeline.features.models import load_model
 from pipeline.features.text import load_tokenizer
 from pipeline.media.audio import SAMPLE_RATE
 
-MODELS = {
-    "full": {"audio": "random:hubert-large", "layers": list(range(16, 22)), "video": "random:clip-vit-large"},
-    "tiny": {"audio": "random:hubert-tiny", "layers": [2, 3], "video": "random:clip-tiny"},
+SIZES = {  # models, and the clips each measurement runs on (the options override them)
+    "full": {
+        "audio": "random:hubert-large",
+        "layers": list(range(16, 22)),
+        "video": "random:clip-vit-large",
+        "adapt_clips": 16,
+        "prompt_clips": 5030,
+    },
+    "tiny": {
+        "audio": "random:hubert-tiny",
+        "layers": [2, 3],
+        "video": "random:clip-tiny",
+        "adapt_clips": 8,
+        "prompt_clips": 256,
+    },
 }
 LABELS = ["neutral", "angry", "happy", "sad", "worried", "surprise"]
 SCALES = {"demo": 240, "MER2024": 5030}
@@ -86,18 +99,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", choices=list(MODELS), default="full")
+    parser.add_argument("--sizes", choices=[*SIZES, "auto"], default="full")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--adapt-clips", type=int, default=16)
+    parser.add_argument("--adapt-clips", type=int, help="clips of the adapter epoch (full 16, tiny 8)")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each synthetic clip")
-    parser.add_argument("--prompt-clips", type=int, default=5030)
+    parser.add_argument("--prompt-clips", type=int, help="clips of the prompt epochs (full 5030, tiny 256)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/adaptation_cost.json"))
     args = parser.parse_args()
-    models = MODELS[args.sizes]
+    sizes = args.sizes if args.sizes != "auto" else ("full" if torch.cuda.is_available() else "tiny")
+    models = SIZES[sizes]
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
     device = "cpu" if device == "auto" else device
-    adapters = adapter_epoch(models["audio"], models["layers"], args.adapt_clips, args.seconds, device)
-    prompts = prompt_epoch(models["video"], args.prompt_clips, device)
+    adapt_clips = args.adapt_clips or models["adapt_clips"]
+    prompt_clips = args.prompt_clips or models["prompt_clips"]
+    adapters = adapter_epoch(models["audio"], models["layers"], adapt_clips, args.seconds, device)
+    prompts = prompt_epoch(models["video"], prompt_clips, device)
     print(
         f"| method | model | trained params | seconds per epoch ({device}, {torch.get_num_threads()} "
         "threads) |"
@@ -116,6 +132,7 @@ def main() -> None:
         f"{prompts['seconds_per_epoch']} s for {prompts['clips']} clips |"
     )
     report = {
+        "sizes": sizes,
         "device": device,
         "machine": platform.processor() or platform.machine(),
         "adapters": adapters,

@@ -1,5 +1,5 @@
 """bench/gpu.sh cannot rot: its CPU fallback (tiny stand-ins through the same code path as the full-size
-GPU run) runs here end to end."""
+GPU run: extraction, then an adaptation epoch of each method) runs here end to end."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def test_gpu_benchmark_runs_its_cpu_fallback(tmp_path):
         "PYTHON": sys.executable,
         "WORKERS": "0",
         "OUT_JSON": str(out),
+        "OUT_ADAPT_JSON": str(tmp_path / "adaptation.json"),
         "CUDA_VISIBLE_DEVICES": "",
     }
     run = subprocess.run(
@@ -37,3 +38,7 @@ def test_gpu_benchmark_runs_its_cpu_fallback(tmp_path):
         assert row["s_per_clip"] > 0 and row["store_kb_per_clip"] > 0 and row["peak_rss_gb"] > 0
         assert row["hours_120k"] == round(120_000 * row["s_per_clip"] / 3600, 2)
     assert "h @120k" in run.stdout
+    adaptation = json.loads((tmp_path / "adaptation.json").read_text())
+    assert adaptation["sizes"] == "tiny" and adaptation["adapters"]["model"] == "random:hubert-tiny"
+    assert adaptation["adapters"]["seconds_per_clip_epoch"] > 0 and adaptation["prompts"]["clips"] == 256
+    assert "CoOp prompts" in run.stdout
