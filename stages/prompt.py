@@ -38,6 +38,11 @@ def main(params: Params, manifest_path: Path, features: Path, model_dir: Path) -
         )
     rows = read_manifest(manifest_path, contained=False).rows
     arrays = read_store(features / cfg.video, list(rows["name"]), with_frames=True)
+    if arrays.frames is None:
+        raise ParamError(
+            f"prompt.video: the store {features / cfg.video} holds no per-frame embeddings; prompt tuning "
+            "reads the frames of a CLIP set extracted by this pipeline"
+        )
     data = labeled_frames(rows, arrays, labels, cfg.split)
     classes = len(set(data.y.tolist()))
     store = features / cfg.name

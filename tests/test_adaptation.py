@@ -82,3 +82,12 @@ def test_a_corpus_without_the_split_gets_an_all_absent_set(tmp_path):
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     assert "nothing to align, every clip marked absent" in _align(root).stdout
     assert not read_store(root / "features/clip_aligned", ["c000", "c001"]).ok.any()
+
+
+def test_prompt_tuning_refuses_a_video_store_without_frames(tmp_path):
+    root = _project(tmp_path, ["happy", "sad"] * 20)  # its clip store holds clip vectors only
+    command = [sys.executable, str(ROOT / "stages/prompt.py"), "manifest.csv", "features", "models/p"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "prompt.video: the store features/clip holds no per-frame embeddings" in result.stderr
+    assert not (root / "features/clip_prompted").exists()

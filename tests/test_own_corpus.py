@@ -16,7 +16,7 @@ import yaml
 from pipeline.corpus.manifest import read_manifest
 from pipeline.features.decode import clip_refs
 from pipeline.features.extract import clip_inputs
-from pipeline.features.store import shard_filename, shard_header, shard_of
+from pipeline.features.store import shard_filename, shard_header, shard_of, store_info
 from pipeline.media.write import write_clip
 from tests.cli import mer
 from tests.conftest import LABELS, frames, tone
@@ -191,6 +191,10 @@ def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_proj
     assert report["gain"] == {"semi": None, "noise": None}
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert list(ablation["waf"]) == ["hubert", "egemaps", "hubert+egemaps"]
+    prompted = store_info(project / "data/features/clip_prompted")  # no video: nothing to tune on
+    assert prompted["n"] == prompted["absent"] == 30  # 12 train clips, their noisy copies, 6 test clips
+    assert "0 labeled clip(s) with clip" in (project / "data/models/clip_prompted/NOT_TUNED.txt").read_text()
+    assert ablation["adapted"]["clip_prompted"]["fused_adapted"]["sets"] == "hubert+egemaps+clip_prompted"
     shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
     assert "SEMI  (test): WAF n/a" in shown and "no labels" in shown
 

@@ -53,7 +53,8 @@ def labeled_frames(rows: pd.DataFrame, arrays: StoreArrays, labels: list[str], s
 
 
 class PromptedCLIP(nn.Module):
-    """Frozen CLIP + what prompt tuning learns: the context, the frame pooling and the adapter."""
+    """Frozen CLIP + what prompt tuning learns: the context, the frame pooling and the adapter. The context
+    enters through a hook on CLIP's token embedding, so each loaded CLIP serves one PromptedCLIP."""
 
     def __init__(self, clip: nn.Module, tokenizer, labels: list[str], cfg: PromptConfig):
         super().__init__()
