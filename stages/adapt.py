@@ -1,8 +1,10 @@
 """DVC stage `adapt`: LoRA adapters on an audio set's encoder (params.yaml's `adapt.*`), trained on the
 labeled clips of adapt.split, saved small in MODEL_DIR; then the adapted encoder extracts the audio feature
-set adapt.name into STORE_DIR, like any extract stage (failures.csv, resumable shards).
+set adapt.name into STORE_DIR, like any extract stage (failures.csv, resumable shards). With
+`adapt.layers: top:K` the layers are the K best of the frozen set's store (FEATURES_DIR/<adapt.audio>)
+under the layer probe (train.folds, train.seed, train.linear_c), as `probe_layers` scores them.
 
-Usage: adapt.py MANIFEST MODEL_DIR STORE_DIR
+Usage: adapt.py MANIFEST FEATURES_DIR MODEL_DIR STORE_DIR
 With fewer than two labeled classes of decodable audio there is nothing to adapt on: MODEL_DIR holds a
 note and every clip of the set is marked absent.
 """
@@ -15,16 +17,36 @@ from pipeline.adaptation.adapters import (
     save_adapters,
     train_adapters,
 )
+from pipeline.config.adapt import AdaptConfig
 from pipeline.config.base import ParamError
 from pipeline.config.params import Params
-from pipeline.corpus.manifest import read_manifest
+from pipeline.corpus.manifest import Manifest, read_manifest
 from pipeline.features.config import extract_config
 from pipeline.features.extract import extract
 from pipeline.features.models import load_model
 from pipeline.stage import run_stage
+from pipeline.training.probe import best_layers, probe_layers
+from pipeline.training.run import labeled_set
 
 
-def main(params: Params, manifest_path: Path, model_dir: Path, store: Path) -> None:
+def _probed(params: Params, manifest: Manifest, features: Path) -> tuple[AdaptConfig, dict[str, float]]:
+    """adapt.* with top:K resolved to the probe's K best encoder layers (hidden state h is layer h - 1;
+    hidden state 0, before the first layer, has none), and the probe's scores."""
+    cfg = params.adapt
+    if not cfg.top:
+        return cfg, {}
+    data = labeled_set(manifest, params.labels)
+    scores = [s for s in probe_layers(features / cfg.audio, data, params.train) if s.layer > 0]
+    if not scores:
+        raise ParamError(
+            f"adapt.layers {cfg.layers}: {features / cfg.audio} stores no encoder layer to probe "
+            f"(features.sets.{cfg.audio}.layers); list the layers instead"
+        )
+    layers = sorted(h - 1 for h in best_layers(scores, cfg.top))
+    return cfg.model_copy(update={"layers": layers}), {str(s.layer): round(s.waf, 4) for s in scores}
+
+
+def main(params: Params, manifest_path: Path, features: Path, model_dir: Path, store: Path) -> None:
     cfg, labels = params.adapt, params.labels
     base = extract_config(params.features, cfg.audio)
     if base.modality != "audio":
@@ -39,8 +61,11 @@ def main(params: Params, manifest_path: Path, model_dir: Path, store: Path) -> N
         absent_set(manifest, base, cfg, reason, model_dir, store)
         print(f"{cfg.name}: nothing to adapt on ({reason}); every clip marked absent -> {store}")
         return
+    cfg, probe = _probed(params, manifest, features)
     loaded = load_model(base.model, base.revision, base.trust_remote_code, base.device, base.dtype, base.seed)
     model, summary = train_adapters(loaded, data, len(labels), cfg)
+    if probe:
+        summary["probe"] = {"asked": params.adapt.layers, "hidden_state_waf": probe}
     save_adapters(model, cfg, summary, model_dir, base.model)
     print(
         f"{cfg.name}: LoRA r={cfg.rank} on layers {list(cfg.layers)} of {loaded.description}, "

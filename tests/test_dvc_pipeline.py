@@ -44,7 +44,11 @@ def project(tmp_path_factory) -> Path:
     }
     features["sets"]["videomae"] = {**features["sets"]["clip"], "model": "random:videomae-tiny", "frames": 16}
     set_params(
-        project, demo=TINY, train={**TINY_TRAIN, "sets": list(SETS)}, features=features, adapt={"epochs": 4}
+        project,
+        demo=TINY,
+        train={**TINY_TRAIN, "sets": list(SETS)},
+        features=features,
+        adapt={"epochs": 4, "layers": "top:2"},
     )
     dvc(project, "repro")
     return project
@@ -145,6 +149,10 @@ def test_adapt_trains_small_adapters_and_writes_an_adapted_audio_set(project):
     summary = json.loads((project / "data/models/hubert_adapted/adapt.json").read_text())
     assert summary["clips"]["fit"] + summary["clips"]["holdout"] == 80  # 40 train clips and their copies
     assert "optimistic" in summary["note"] and len(summary["holdout"]) <= 4
+    probed = summary["probe"]["hidden_state_waf"]  # top:2 of hidden states 1-4 (0 has no layer to adapt)
+    assert summary["probe"]["asked"] == "top:2" and list(probed) == ["1", "2", "3", "4"]
+    best = sorted(probed, key=lambda h: (probed[h], int(h)), reverse=True)[:2]
+    assert summary["config"]["layers"] == sorted(int(h) - 1 for h in best)
     info = store_info(project / "data/features/hubert_adapted")
     assert info["n"] == 95 and info["model"] == "random:hubert-tiny + adapters data/models/hubert_adapted"
     adapt = yaml.safe_load((project / "params.yaml").read_text())["adapt"]

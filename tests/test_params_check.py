@@ -100,6 +100,10 @@ def test_shipped_params_have_no_problems(shipped):
             "prompt.video must be a video set of features.sets (['clip']), got 'egemaps'",
         ),
         (
+            lambda p: p["adapt"].update(layers="top:0"),
+            "adapt.layers must be a list of encoder layer indices or top:K (K >= 1), got 'top:0'",
+        ),
+        (
             lambda p: p["prompt"].update(output="logits"),
             "prompt.output must be one of 'embedding' or 'similarities', got 'logits'",
         ),

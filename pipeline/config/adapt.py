@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import field_validator, model_validator
 
 from pipeline.config.base import Section, between
@@ -10,7 +12,7 @@ from pipeline.config.base import Section, between
 class AdaptConfig(Section):
     name: str  # the feature set written and its adapter folder (data/models/<name>)
     audio: str  # the frozen audio set it adapts: its model, revision, layers and settings
-    layers: list[int] = [2, 3]  # encoder layers (0-based) that get adapters
+    layers: list[int] | str = [2, 3]  # encoder layers (0-based) to adapt, or top:K (the probe's K best)
     rank: between(int, 1, 1024) = 8  # LoRA rank
     split: str = "train"  # labeled clips it trains on, with their `<split>_noise` copies when present
     holdout: between(float, 0.05, 0.9) = 0.2  # share held out for early stopping (copies follow their clip)
@@ -23,10 +25,19 @@ class AdaptConfig(Section):
 
     @field_validator("layers")
     @classmethod
-    def _layers(cls, layers: list[int]) -> list[int]:
+    def _layers(cls, layers: list[int] | str) -> list[int] | str:
+        if isinstance(layers, str):
+            if not re.fullmatch(r"top:[1-9]\d*", layers):
+                raise ValueError(f"must be a list of encoder layer indices or top:K (K >= 1), got {layers!r}")
+            return layers
         if not layers or min(layers) < 0:
             raise ValueError(f"must be a non-empty list of encoder layer indices >= 0, got {layers}")
         return sorted(set(layers))
+
+    @property
+    def top(self) -> int:
+        """K of `top:K` (the probe's K best layers), 0 for an explicit list."""
+        return int(self.layers.removeprefix("top:")) if isinstance(self.layers, str) else 0
 
     @model_validator(mode="after")
     def _distinct(self) -> AdaptConfig:
