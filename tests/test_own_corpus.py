@@ -197,6 +197,8 @@ def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_proj
     assert ablation["adapted"]["clip_prompted"]["fused_adapted"]["sets"] == "hubert+egemaps+clip_prompted"
     shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
     assert "SEMI  (test): WAF n/a" in shown and "no labels" in shown
+    assert "adapted vs frozen, WAF on test / test_noise (adapted | frozen):" in shown
+    assert "  clip_prompted (prompt of clip): alone n/a / n/a | n/a / n/a; fused n/a / n/a" in shown
 
 
 def test_init_keeps_params_comments_and_refuses_the_derived_manifest(tmp_path):

@@ -87,6 +87,31 @@ def _track_lines(folder: Path) -> list[str]:
         lines += [
             f"  {subset:18} {shown(s['semi'])} / {shown(s['noise'])}" for subset, s in ablation["waf"].items()
         ]
+        lines += _adapted_lines(ablation.get("adapted", {}))
+    return lines
+
+
+def _adapted_lines(adapted: dict) -> list[str]:
+    """Each adapted set against its frozen set, alone and fused (ablation.json's `adapted`)."""
+    if not adapted:
+        return []
+    lines = ["adapted vs frozen, WAF on test / test_noise (adapted | frozen):"]
+    for name, entry in adapted.items():
+        head = f"  {name} ({entry['method']} of {entry['frozen']})"
+        if "skipped" in entry:
+            lines.append(f"{head}: {entry['skipped']}")
+            continue
+        pairs = [
+            (kind, entry[f"{kind}_adapted"]["waf"], entry[f"{kind}_frozen"]["waf"])
+            for kind in ("alone", "fused")
+        ]
+        lines.append(
+            f"{head}: "
+            + "; ".join(
+                f"{kind} {shown(a['semi'])} / {shown(a['noise'])} | {shown(f['semi'])} / {shown(f['noise'])}"
+                for kind, a, f in pairs
+            )
+        )
     return lines
 
 
@@ -94,7 +119,8 @@ def report(
     params: Path = typer.Option(Path("params.yaml"), help="params.yaml of the project."),
     data: Path = typer.Option(Path("data"), help="The project's data folder."),
 ) -> None:
-    """Print the corpus, the encoders (marking random stand-ins), the track scores and the ablation."""
+    """Print the corpus, the encoders (marking random stand-ins), the track scores, the ablation and each
+    adapted set against its frozen one."""
     with user_errors():
         values = check_params(params)
     lines = [f"source corpus: {values.dataset.manifest}"]
