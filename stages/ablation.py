@@ -1,5 +1,6 @@
 """DVC stage `ablation`: each feature set alone, each modality, each pair and all of them, one protocol;
-then each adapted set (align, adapt, prompt) against its frozen set, alone and fused (`adapted`).
+the `linear` baseline on all of them (small corpora need it beside the fusion model); then each adapted
+set (align, adapt, prompt) against its frozen set, alone and fused (`adapted`).
 
 Usage: ablation.py MANIFEST FEATURES_DIR OUT_JSON
 """
@@ -8,13 +9,14 @@ import json
 from pathlib import Path
 
 from pipeline.config.params import Params
+from pipeline.config.train import TrainSection
 from pipeline.corpus.manifest import read_manifest
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.adapted import ROLES, compare_adapted
-from pipeline.training.run import ablation, labeled_set
-from pipeline.training.views import views_from_params
+from pipeline.training.run import LabeledSet, ablation, labeled_set, subset_waf
+from pipeline.training.views import View, views_from_params
 
 
 def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None:
@@ -22,19 +24,27 @@ def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = views_from_params(params.train, features, data.names)
     results = ablation(data, views, labels, cfg, TRACK_SPLITS)
+    baseline = {} if cfg.model == "linear" else {"linear": _linear(data, views, labels, cfg)}
     adapted = compare_adapted(data, params, cfg, features, TRACK_SPLITS, done=results)
     out.parent.mkdir(parents=True, exist_ok=True)
     sets = {v.name: v.modality for v in views}
-    report = {"model": cfg.model, "sets": sets, "waf": results, "adapted": adapted}
+    report = {"model": cfg.model, "sets": sets, "waf": results, "baseline": baseline, "adapted": adapted}
     out.write_text(json.dumps(report, indent=2))
     for subset, scores in results.items():
         print(f"{subset:18} {_scores(scores)}")
+    for model, scores in baseline.items():
+        print(f"{model} baseline, all sets: {_scores(scores)}")
     for name, entry in adapted.items():
         skipped = f": {entry['skipped']}" if "skipped" in entry else ""
         print(f"{name} ({entry['method']} of {entry['frozen']}){skipped}")
         for role in ROLES:
             if role in entry:
                 print(f"  {role:14} {entry[role]['sets']:40} {_scores(entry[role]['waf'])}")
+
+
+def _linear(data: LabeledSet, views: list[View], labels: list[str], cfg: TrainSection) -> dict:
+    """All sets under `train.model: linear`, the standardised logistic regression (seconds)."""
+    return subset_waf(data, views, labels, cfg.model_copy(update={"model": "linear"}), TRACK_SPLITS)
 
 
 def _scores(scores: dict) -> str:

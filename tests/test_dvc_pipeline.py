@@ -102,6 +102,7 @@ def test_training_fuses_the_audio_sets_and_the_ablation_reports_each_set_and_mod
     assert list(ablation["waf"])[:7] == [*alone, "hubert+whisper+egemaps"]
     assert "hubert+whisper+egemaps+clip+dinov2+videomae+minilm" in ablation["waf"]
     assert len(ablation["waf"]) == 6 + 7
+    assert set(ablation["baseline"]) == {"linear"} and 0 <= ablation["baseline"]["linear"]["semi"] <= 1
 
 
 def test_the_layer_probe_scores_every_layer_of_each_multi_layer_set(project):

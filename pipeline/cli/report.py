@@ -87,6 +87,10 @@ def _track_lines(folder: Path) -> list[str]:
         lines += [
             f"  {subset:18} {shown(s['semi'])} / {shown(s['noise'])}" for subset, s in ablation["waf"].items()
         ]
+        lines += [
+            f"  {model} baseline, all sets: {shown(s['semi'])} / {shown(s['noise'])}"
+            for model, s in ablation.get("baseline", {}).items()
+        ]
         lines += _adapted_lines(ablation.get("adapted", {}))
     return lines
 
