@@ -30,7 +30,7 @@ from pipeline.adaptation.adapters import LabeledAudio, train_adapters
 from pipeline.adaptation.prompts import LabeledFrames, train_prompts
 from pipeline.config.adapt import AdaptConfig
 from pipeline.config.prompt import PromptConfig
-from pipeline.features.models import load_model
+from pipeline.features.models import load_model, resolve_device
 from pipeline.features.text import load_tokenizer
 from pipeline.media.audio import SAMPLE_RATE
 
@@ -108,8 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.sizes if args.sizes != "auto" else ("full" if torch.cuda.is_available() else "tiny")
     models = SIZES[sizes]
-    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
-    device = "cpu" if device == "auto" else device
+    device = str(resolve_device(args.device, "auto")[0])
     adapt_clips = args.adapt_clips or models["adapt_clips"]
     prompt_clips = args.prompt_clips or models["prompt_clips"]
     adapters = adapter_epoch(models["audio"], models["layers"], adapt_clips, args.seconds, device)
