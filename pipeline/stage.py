@@ -12,11 +12,28 @@ from collections.abc import Callable
 import typer
 
 from pipeline.config.base import ParamError
-from pipeline.config.params import check_params
+from pipeline.config.params import check_params, doubts
 from pipeline.corpus.manifest import ManifestError
-from pipeline.errors import DamagedShard, StoreWriteError, TooManyFailures
+from pipeline.errors import (
+    BadInput,
+    DamagedShard,
+    ModelLoadError,
+    StoreWouldShrink,
+    StoreWriteError,
+    TooManyFailures,
+)
 
-USER_ERRORS = (ManifestError, ParamError, FileNotFoundError, TooManyFailures, StoreWriteError, DamagedShard)
+USER_ERRORS = (
+    ManifestError,
+    ParamError,
+    FileNotFoundError,
+    TooManyFailures,
+    StoreWriteError,
+    DamagedShard,
+    StoreWouldShrink,
+    ModelLoadError,
+    BadInput,
+)
 
 
 def setup_logging() -> None:
@@ -38,7 +55,10 @@ def command(main: Callable[..., None]) -> Callable[..., None]:
     def run(*args: object, **kwargs: object) -> None:
         setup_logging()
         try:
-            main(check_params(), *args, **kwargs)
+            params = check_params()
+            for doubt in doubts(params):
+                logging.getLogger("params").warning(doubt)
+            main(params, *args, **kwargs)
         except USER_ERRORS as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)

@@ -18,6 +18,7 @@ from pipeline.adaptation.prompts import (
     train_prompts,
     write_prompted,
 )
+from pipeline.atomic import write_note
 from pipeline.config.base import ParamError
 from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
@@ -51,8 +52,7 @@ def main(params: Params, manifest_path: Path, features: Path, model_dir: Path) -
             f"prompt.split {cfg.split!r} has {len(data.y)} labeled clip(s) with {cfg.video} in {classes} "
             "class(es)"
         )
-        model_dir.mkdir(parents=True, exist_ok=True)
-        (model_dir / "NOT_TUNED.txt").write_text(f"{reason}\n")
+        write_note(model_dir, "NOT_TUNED.txt", reason)
         width = len(labels) if cfg.output == "similarities" else arrays.frames.shape[2]
         write_prompted(store, arrays, np.zeros((len(rows), width), np.float32), cfg, absent=reason)
         print(f"{cfg.name}: nothing to tune on ({reason}); every clip marked absent -> {store}")

@@ -24,17 +24,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.adaptation.holdout import EarlyStop, split_rows
-from pipeline.config.adapt import AdaptConfig
+from pipeline.atomic import replaced_folder, write_note
+from pipeline.config.adapt import ADAPTABLE, AdaptConfig
+from pipeline.config.layers import select_layers
 from pipeline.corpus.manifest import Manifest
 from pipeline.features.audio import AudioEmbedder, normalized, padded_batch, valid_sums
 from pipeline.features.config import ExtractConfig
-from pipeline.features.layers import select_layers
 from pipeline.features.models import LoadedModel, model_config
 from pipeline.features.store import Batch, StoreInfo, write_store
 from pipeline.media.audio import SAMPLE_RATE, load_audio
 from pipeline.tracks.metrics import waf
 
-ADAPTABLE = ("hubert", "wav2vec2", "wavlm", "data2vec-audio")  # encoders with q/k/v/out projections
 TARGETS = ["q_proj", "k_proj", "v_proj", "out_proj", "intermediate_dense", "output_dense"]
 SUMMARY = "adapt.json"
 
@@ -194,29 +194,29 @@ def _reproducible_config(path: Path, spec: str) -> None:
 
 
 def save_adapters(model: AdaptedClassifier, cfg: AdaptConfig, summary: dict, folder: Path, spec: str) -> None:
-    """adapter_config.json + adapter_model.safetensors (peft), the head, and what training did."""
+    """adapter_config.json + adapter_model.safetensors (peft), the head, and what training did; written
+    beside the old folder and swapped in when complete."""
     from safetensors.torch import save_file
 
-    folder.mkdir(parents=True, exist_ok=True)
-    model.encoder.save_pretrained(folder)
-    (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
-    _reproducible_config(folder / "adapter_config.json", spec)
-    save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, folder / "head.safetensors")
     note = (
         "cross-validated scores of this set are optimistic: the adapters saw every labeled clip of the split"
     )
     kept = {k: v for k, v in summary.items() if k != "seconds"}  # a DVC output: no timings in it
-    (folder / SUMMARY).write_text(
-        json.dumps({"config": cfg.model_dump(), **kept, "note": note}, indent=2) + "\n"
-    )
+    with replaced_folder(folder) as out:
+        model.encoder.save_pretrained(out)
+        (out / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
+        _reproducible_config(out / "adapter_config.json", spec)
+        save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, out / "head.safetensors")
+        (out / SUMMARY).write_text(
+            json.dumps({"config": cfg.model_dump(), **kept, "note": note}, indent=2) + "\n"
+        )
 
 
 def absent_set(
     manifest: Manifest, base: ExtractConfig, cfg: AdaptConfig, reason: str, model_dir: Path, store: Path
 ) -> None:
     """No adapters: a note in model_dir, and the set in the base set's shape with every clip absent."""
-    model_dir.mkdir(parents=True, exist_ok=True)
-    (model_dir / "NOT_ADAPTED.txt").write_text(f"{reason}\n")
+    write_note(model_dir, "NOT_ADAPTED.txt", reason)
     config = model_config(base.model, base.revision, base.trust_remote_code)
     layers = select_layers(base.layers, config.num_hidden_layers + 1, f"features.sets.{cfg.audio}.layers")
     names = list(manifest.rows["name"])

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.adaptation.holdout import EarlyStop, split_rows
+from pipeline.atomic import replaced_folder
 from pipeline.config.prompt import PromptConfig
 from pipeline.features.models import LoadedModel
 from pipeline.features.reader import StoreArrays
@@ -170,16 +171,17 @@ def prompted_features(model: PromptedCLIP, arrays: StoreArrays, output: str, ste
 def save_prompts(
     model: PromptedCLIP, cfg: PromptConfig, summary: dict, folder: Path, labels: list[str]
 ) -> None:
-    """The learned context, pooling and adapter (small), and what training did (no timings: a DVC output)."""
+    """The learned context, pooling and adapter (small), and what training did (no timings: a DVC output);
+    written beside the old folder and swapped in when complete."""
     from safetensors.torch import save_file
 
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous().cpu() for k, v in model.trained_state().items()}, folder / WEIGHTS)
     kept = {k: v for k, v in summary.items() if not k.startswith("seconds")}
     note = "cross-validated scores of this set are optimistic: its prompts saw each labeled clip of the split"
-    (folder / SUMMARY).write_text(
-        json.dumps({"config": cfg.model_dump(), "labels": labels, **kept, "note": note}, indent=2) + "\n"
-    )
+    with replaced_folder(folder) as out:
+        save_file({k: v.contiguous().cpu() for k, v in model.trained_state().items()}, out / WEIGHTS)
+        (out / SUMMARY).write_text(
+            json.dumps({"config": cfg.model_dump(), "labels": labels, **kept, "note": note}, indent=2) + "\n"
+        )
 
 
 def load_prompts(model: PromptedCLIP, folder: Path) -> PromptedCLIP:

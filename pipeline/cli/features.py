@@ -41,7 +41,9 @@ def import_mertools(
         ..., help="A MERTools feature folder, e.g. features/chinese-hubert-large-UTT."
     ),
     modality: str = typer.Option(..., help="audio, video or text: what the vectors describe."),
-    store: Path = typer.Option(..., help="Store folder to write (its shards are replaced)."),
+    store: Path = typer.Option(
+        ..., help="Store folder to write: built beside the old one, which it replaces only when complete."
+    ),
 ) -> None:
     """Turn `<feature>-UTT/<name>.npy` vectors into a feature store (one layer)."""
     with user_errors():
@@ -92,6 +94,12 @@ def extract(
         DERIVED_MANIFEST, help="Manifest (default: the derived one the `corrupt` stage writes)."
     ),
     store: Path = typer.Option(None, help="Store folder (default: data/features/NAME)."),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Drop clips the store holds and the manifest no longer lists (without it such a run is "
+        "refused, saying how many would go).",
+    ),
     params: Path = PARAMS_OPTION,
 ) -> None:
     """Extract one feature set with params.yaml's features.sets.NAME settings; resumes finished shards."""
@@ -103,5 +111,6 @@ def extract(
         cfg = extract_config(check_section("features", params), name)
         loaded = read_manifest(manifest, contained=False)
         warn_missing_media(loaded)
-        result = run_extract(loaded, cfg, store or Path("data/features") / name, parse_shard(shard))
+        target = store or Path("data/features") / name
+        result = run_extract(loaded, cfg, target, parse_shard(shard), prune=prune)
     typer.echo(f"{name} ({cfg.modality}): {result.summary()}")

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.atomic import temporary_name
+
 log = logging.getLogger(__name__)
 
 COLUMNS = ("name", "split", "video", "audio", "text", "label", "openset")
@@ -82,6 +84,25 @@ def _path_problem(value: str, contained: bool) -> str | None:
     if contained and (normal == ".." or normal.startswith(".." + os.sep)):
         return f"path {value!r} leaves the manifest's folder"
     return None
+
+
+def _escape_problems(rows: pd.DataFrame, root: Path) -> list[str]:
+    """Media files that resolve (symlinks followed) outside the manifest's folder: a link in the corpus
+    must not lead the pipeline to read, or a stage to copy, files from elsewhere."""
+    base = root.resolve()
+    problems = []
+    for index, row in enumerate(rows[["name", *MEDIA_COLUMNS]].to_dict("records")):
+        for column in MEDIA_COLUMNS:
+            value = row[column]
+            if not value or _path_problem(value, True):
+                continue
+            target = (root / value).resolve()
+            if target != base and base not in target.parents:
+                problems.append(
+                    f"row {index + 2} ({row['name']}): {column} {value!r} is a link that leads out of the "
+                    f"manifest's folder (to {target}); copy the file into the corpus instead"
+                )
+    return problems
 
 
 def _split_problem(split: str) -> str | None:
@@ -166,8 +187,12 @@ def ensure_source(source: Path, derived: Path) -> None:
 
 
 def ensure_valid(rows: pd.DataFrame, path: Path, labels: list[str] | None, contained: bool = True) -> None:
-    """Raise ManifestError naming `path` when the rows break the contract."""
-    problems = validate(rows.reset_index(drop=True), labels, contained)
+    """Raise ManifestError naming `path` when the rows break the contract (a contained manifest's media
+    also checked on disk: no link may lead out of its folder)."""
+    rows = rows.reset_index(drop=True)
+    problems = validate(rows, labels, contained)
+    if not problems and contained:
+        problems = _escape_problems(with_all_columns(rows), path.parent)
     if problems:
         raise ManifestError(path, problems)
 
@@ -196,9 +221,7 @@ def read_manifest(path: str | Path, labels: list[str] | None = None, contained: 
         raise ManifestError(
             path, ["file not found (set dataset.manifest, or run `dvc repro` for the derived manifest)"]
         )
-    rows = pd.read_csv(
-        path, dtype=object, keep_default_na=False, encoding="utf-8", encoding_errors="surrogateescape"
-    )
+    rows = read_table(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
     if missing:
         raise ManifestError(path, validate(rows, labels))
@@ -216,6 +239,19 @@ def read_manifest(path: str | Path, labels: list[str] | None = None, contained: 
         rows.iat[r, c] = _replaced(rows.iat[r, c])
     ensure_valid(rows, path, labels, contained)
     return Manifest(path=path, rows=rows.reset_index(drop=True), bad_text=bad_text)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV as strings (undecodable bytes kept as surrogates); an empty file is a ManifestError."""
+    try:
+        return pd.read_csv(
+            path, dtype=object, keep_default_na=False, encoding="utf-8", encoding_errors="surrogateescape"
+        )
+    except pd.errors.EmptyDataError:
+        raise ManifestError(
+            path,
+            ["the file is empty (no header line); a manifest's first line is its header, e.g. name,split"],
+        ) from None
 
 
 def _not_utf8(value: str) -> bool:
@@ -268,5 +304,10 @@ def write_manifest(rows: pd.DataFrame, path: str | Path) -> Path:
     columns = list(COLUMNS) + [
         c for c in OPTIONAL_COLUMNS if c in rows.columns and rows[c].astype(bool).any()
     ]
-    rows[columns].fillna("").to_csv(path, index=False, lineterminator="\n")
+    tmp = temporary_name(path)  # a failed write never leaves half a manifest where one was
+    try:
+        rows[columns].fillna("").to_csv(tmp, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -21,15 +21,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from pipeline.atomic import stale_temporaries
 from pipeline.corpus.manifest import Manifest
-from pipeline.errors import TooManyFailures
+from pipeline.errors import BadInput, StoreWouldShrink, TooManyFailures
 from pipeline.features.batching import ClipOutcome, decode_groups
 from pipeline.features.config import ExtractConfig
 from pipeline.features.decode import ClipRef, clip_refs
 from pipeline.features.engine import Engine
 from pipeline.features.local_engine import local_run
 from pipeline.features.store import (
-    TMP_SUFFIX,
     Batch,
     StoreInfo,
     concat,
@@ -94,9 +94,9 @@ def parse_shard(value: str) -> tuple[int, int]:
     try:
         i, n = (int(x) for x in value.split("/"))
     except ValueError:
-        raise ValueError(f"--shard must look like i/N (e.g. 0/4), got {value!r}") from None
+        raise BadInput(f"--shard must look like i/N (e.g. 0/4), got {value!r}") from None
     if not (n >= 1 and 0 <= i < n):
-        raise ValueError(f"--shard {value}: need 0 <= i < N")
+        raise BadInput(f"--shard {value}: need 0 <= i < N")
     return i, n
 
 
@@ -129,18 +129,43 @@ def _todo(path: Path, refs: list[ClipRef], inputs: dict[str, str], digest: str) 
 
 
 def _clean(store: Path, planned: set[str]) -> None:
-    """Drop half-written shards, and shards no clip maps to any more (the manifest shrank)."""
-    for tmp in store.glob(f"*{TMP_SUFFIX}"):
-        tmp.unlink()
+    """Drop half-written shards of writers that are gone, and shards no clip maps to any more (the
+    manifest shrank)."""
+    for tmp in stale_temporaries(store):
+        tmp.unlink(missing_ok=True)
     for path in shard_paths(store):
         if path.name not in planned:
             path.unlink()
 
 
+def dropped_clips(store: Path, names: set[str], shard: tuple[int, int]) -> list[str]:
+    """Clips in this process's shards of `store` that are not among `names`: what extracting would drop."""
+    dropped = []
+    for path in shard_paths(store):
+        index = int(path.stem.removeprefix("shard-"))
+        header = shard_header(path) if index % shard[1] == shard[0] else None
+        dropped += [name for name in header.names if name not in names] if header else []
+    return dropped
+
+
+def _refuse_shrinking(store: Path, refs: list[ClipRef], shard: tuple[int, int]) -> None:
+    dropped = dropped_clips(store, {r.name for r in refs}, shard)
+    if dropped:
+        shown = ", ".join(dropped[:5]) + (" ..." if len(dropped) > 5 else "")
+        raise StoreWouldShrink(
+            f"{store} holds {len(dropped)} clip(s) the manifest does not list ({shown}); extracting would "
+            "drop them. Pass the manifest the store was made from, or --prune to drop them (the DVC "
+            "extract stage, which owns the store, prunes); nothing was written"
+        )
+
+
 def plan_extraction(
-    refs: list[ClipRef], cfg: ExtractConfig, store: Path, shard: tuple[int, int]
+    refs: list[ClipRef], cfg: ExtractConfig, store: Path, shard: tuple[int, int], prune: bool = True
 ) -> tuple[list[ShardPlan], int]:
-    """The shards to (re)write and how many of this process's shards are already done."""
+    """The shards to (re)write and how many of this process's shards are already done. Without `prune`
+    a manifest that lost clips the store holds is refused instead."""
+    if not prune:
+        _refuse_shrinking(store, refs, shard)
     buckets = assign_shards(refs, cfg.shards)
     store.mkdir(parents=True, exist_ok=True)
     if shard == (0, 1):
@@ -193,12 +218,13 @@ def write_shards(
 
 
 def extract(
-    manifest: Manifest, cfg: ExtractConfig, store: Path, shard: tuple[int, int] = (0, 1)
+    manifest: Manifest, cfg: ExtractConfig, store: Path, shard: tuple[int, int] = (0, 1), prune: bool = True
 ) -> ExtractResult:
-    """Extract `cfg.modality` for every manifest row into `store`; return what was done."""
+    """Extract `cfg.modality` for every manifest row into `store`; return what was done. `prune`: clips
+    the store holds and the manifest no longer lists are dropped (else refused, StoreWouldShrink)."""
     started = time.perf_counter()
     refs = clip_refs(manifest)
-    plans, done = plan_extraction(refs, cfg, store, shard)
+    plans, done = plan_extraction(refs, cfg, store, shard, prune)
     clips = sum(len(p.todo) for p in plans)
     load_s = 0.0
     if plans:

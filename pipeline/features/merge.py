@@ -12,6 +12,7 @@ from pathlib import Path
 
 import h5py
 
+from pipeline.atomic import replaced_folder
 from pipeline.features.store import shard_paths, write_failures
 
 
@@ -25,7 +26,8 @@ def _identity(path: Path) -> tuple[str, str]:
 
 
 def merge_stores(out: Path, parts: list[Path]) -> int:
-    """Copy every part's shards into `out` (checked first, so a refused merge writes nothing)."""
+    """Copy every part's shards into `out` (checked first, so a refused merge writes nothing; the merged
+    store is built beside `out` and replaces it when complete)."""
     sources: dict[str, Path] = {p.name: p for p in shard_paths(out)}
     expected = _identity(next(iter(sources.values()))) if sources else None
     for part in parts:
@@ -44,11 +46,10 @@ def merge_stores(out: Path, parts: list[Path]) -> int:
             if known is not None and not filecmp.cmp(known, path, shallow=False):
                 raise MergeError(f"{path} and {known} are different versions of the same shard")
             sources.setdefault(path.name, path)
-    out.mkdir(parents=True, exist_ok=True)
     copied = 0
-    for name, path in sorted(sources.items()):
-        if path.parent.resolve() != out.resolve():
-            shutil.copyfile(path, out / name)
-            copied += 1
-    write_failures(out)
+    with replaced_folder(out) as staging:  # a failure (a full disk) leaves `out` as it was
+        for name, path in sorted(sources.items()):
+            shutil.copyfile(path, staging / name)
+            copied += path.parent.resolve() != out.resolve()
+        write_failures(staging)
     return copied

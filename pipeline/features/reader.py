@@ -10,8 +10,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from pipeline.features.layers import select_layers
-from pipeline.features.store import damaged_error, decode_strings, shard_paths
+from pipeline.config.layers import select_layers
+from pipeline.features.store import checked_names, damaged_error, shard_paths
 
 
 @dataclass
@@ -63,7 +63,7 @@ def read_store(
     for path in paths:
         with _checked(path), h5py.File(path, "r") as f:
             attrs = dict(f.attrs)
-            shard_names = decode_strings(f["names"][:])
+            shard_names = checked_names(f, path)
             rows = np.array([position.get(n, -1) for n in shard_names], np.int64)
             keep = rows >= 0
             if utt is None:

@@ -3,8 +3,9 @@
 A shard is built in memory, written under a temporary name and renamed when complete, so a killed
 run never leaves a half-written shard that looks finished. Datasets are written without
 timestamps, so the same inputs give byte-identical shard files. The numeric datasets carry HDF5's
-fletcher32 checksum per chunk (HDF5 allows no filter on the string ones), so damage on disk is an
-error on reading, and resume re-extracts a damaged shard instead of keeping it.
+fletcher32 checksum per chunk (HDF5 allows no filter on the string ones, so names, error and inputs
+carry a SHA-256 each in the attribute `<key>_sha256`): damage on disk, or names swapped inside a shard, is
+an error on reading, and resume re-extracts a damaged shard instead of keeping it.
 """
 
 from __future__ import annotations
@@ -22,13 +23,29 @@ import numpy as np
 import pandas as pd
 
 from pipeline import __version__
+from pipeline.atomic import replaced_folder, temporary_name
 from pipeline.errors import DamagedShard, StoreWriteError
 
 SHARD_GLOB = "shard-*.h5"
-TMP_SUFFIX = ".tmp"
 STR = h5py.string_dtype("utf-8")
+STRINGS = ("names", "error", "inputs")  # each carries a SHA-256 in the attribute <key>_sha256
 CHUNK_BYTES = 16 << 20  # largest utt chunk
 CHECKSUMMED = ("utt", "ok", "frames", "frame_mask")
+
+
+def strings_digest(values: list[str]) -> str:
+    """The checksum of a string dataset, in its order (names are the rows every reader aligns to)."""
+    joined = "\0".join(values).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(joined).hexdigest()
+
+
+def strings_problem(f: h5py.File, key: str, values: list[str]) -> str | None:
+    """Why a shard's string dataset cannot be trusted (it does not match its recorded checksum), or None.
+    Shards written before the checksums existed have none to compare."""
+    recorded = f.attrs.get(f"{key}_sha256")
+    if recorded is None or str(recorded) == strings_digest(values):
+        return None
+    return f"the clip {key} do not match their recorded checksum (edited, swapped or damaged)"
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,8 @@ def _shard_image(info: StoreInfo, batch: Batch) -> memoryview:
         if info.frames:
             columns["frames"] = (batch.frames, (n, info.frames, info.dim), info.dtype)
             columns["frame_mask"] = (batch.frame_mask, (n, info.frames), bool)
+        for key in STRINGS:
+            f.attrs[f"{key}_sha256"] = strings_digest(columns[key][0])
         for key, (_, shape, dtype) in columns.items():
             chunks = _layer_chunks(shape, np.dtype(dtype).itemsize) if key == "utt" else None
             checksum = key in CHECKSUMMED and 0 not in shape  # an empty dataset cannot be chunked
@@ -200,7 +219,7 @@ def write_shard(path: Path, info: StoreInfo, batch: Batch) -> None:
         utt=_in_dtype(path, info, "utt", batch.utt),
         frames=_in_dtype(path, info, "frames", batch.frames),
     )
-    image, tmp = _shard_image(info, batch), path.with_name(path.name + TMP_SUFFIX)
+    image, tmp = _shard_image(info, batch), temporary_name(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
@@ -223,9 +242,10 @@ def damage(path: Path) -> str | None:
         with h5py.File(path, "r") as f:
             for key in f:
                 f[key][...]
+            found = (strings_problem(f, k, decode_strings(f[k][:])) for k in STRINGS if k in f)
+            return next((problem for problem in found if problem), None)
     except (OSError, KeyError) as exc:
         return f"{type(exc).__name__}: {exc}"
-    return None
 
 
 def damaged_error(path: Path, reason: str) -> DamagedShard:
@@ -257,11 +277,20 @@ def shard_header(path: Path) -> ShardHeader | None:
         return None
 
 
+def checked_names(f: h5py.File, path: Path) -> list[str]:
+    """A shard's clip names, or DamagedShard when they fail their checksum."""
+    names = decode_strings(f["names"][:])
+    problem = strings_problem(f, "names", names)
+    if problem:
+        raise damaged_error(path, problem)
+    return names
+
+
 def read_rows(path: Path, names: list[str]) -> Batch:
     """Stored rows of `names`, to carry them into a rewritten shard without extracting them again."""
     with h5py.File(path, "r") as f:
         stored = Batch(
-            decode_strings(f["names"][:]),
+            checked_names(f, path),
             f["utt"][:],
             f["ok"][:],
             decode_strings(f["error"][:]),
@@ -289,7 +318,7 @@ def read_failures(store: Path) -> pd.DataFrame:
 
 def write_failures(store: Path) -> pd.DataFrame:
     failures = read_failures(store)
-    tmp = store / "failures.csv.tmp"
+    tmp = temporary_name(store / "failures.csv")
     failures.to_csv(tmp, index=False, lineterminator="\n")
     os.replace(tmp, store / "failures.csv")
     return failures
@@ -328,9 +357,9 @@ def info_json(store: Path) -> str:
 
 
 def write_store(store: Path, names: list[str], info: StoreInfo, batch: Batch, shards: int) -> None:
-    """A whole store at once (a set computed from other sets, or all absent): every shard, failures.csv."""
-    for old in shard_paths(store):
-        old.unlink()
-    for index, rows in shard_rows(names, shards).items():
-        write_shard(store / shard_filename(index), info, batch.take([names[r] for r in rows]))
-    write_failures(store)
+    """A whole store at once (a set computed from other sets, or all absent): every shard, failures.csv,
+    built beside the old store and swapped in when complete."""
+    with replaced_folder(store) as staging:
+        for index, rows in shard_rows(names, shards).items():
+            write_shard(staging / shard_filename(index), info, batch.take([names[r] for r in rows]))
+        write_failures(staging)
