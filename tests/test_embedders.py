@@ -8,9 +8,9 @@ import torch
 from transformers import CLIPConfig, CLIPModel
 
 from pipeline.config.base import ParamError
+from pipeline.config.layers import select_layers
 from pipeline.features.audio import AudioEmbedder
 from pipeline.features.clip_video import ClipVideoEmbedder
-from pipeline.features.layers import select_layers
 from pipeline.features.models import load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
 from pipeline.features.video import FramePreprocessor, VideoEmbedder, preprocessor_config

@@ -7,14 +7,18 @@ from pathlib import Path
 import typer
 
 from pipeline.config.base import ParamError
-from pipeline.config.params import check_params
+from pipeline.config.params import check_params, doubts
 from pipeline.corpus.manifest import ManifestError, missing_media, read_manifest
+from pipeline.corpus.profile import corpus_profile
 
 
 def _manifest_lines(manifest: Path, labels: list[str]) -> list[str]:
     if not manifest.is_file():
         return [f"manifest: {manifest} not found (the demo stage writes the demo's); not checked"]
     loaded = read_manifest(manifest, labels)
+    problem = corpus_profile(loaded).train_label_problem(labels)
+    if problem:
+        raise ManifestError(manifest, [problem])
     missing = missing_media(loaded)
     lines = [f"manifest: {manifest}: {len(loaded.rows)} clips, labels and paths valid"]
     if missing:
@@ -37,6 +41,8 @@ def check(
     try:
         values = check_params(params)
         lines = [f"{params}: OK"]
+        for doubt in doubts(values):
+            typer.echo(f"warning: {doubt}", err=True)
         lines += _manifest_lines(manifest or Path(values.dataset.manifest), values.labels)
     except (ParamError, ManifestError) as exc:
         typer.echo(f"error: {exc}", err=True)

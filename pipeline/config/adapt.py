@@ -7,11 +7,14 @@ import re
 from pydantic import field_validator, model_validator
 
 from pipeline.config.base import Section, between
+from pipeline.config.features import SetName
+
+ADAPTABLE = ("hubert", "wav2vec2", "wavlm", "data2vec-audio")  # encoders with q/k/v/out projections
 
 
 class AdaptConfig(Section):
-    name: str  # the feature set written and its adapter folder (data/models/<name>)
-    audio: str  # the frozen audio set it adapts: its model, revision, layers and settings
+    name: SetName  # the feature set written and its adapter folder (data/models/<name>)
+    audio: SetName  # the frozen audio set it adapts: its model, revision, layers and settings
     layers: list[int] | str = [2, 3]  # encoder layers (0-based) to adapt, or top:K (the probe's K best)
     rank: between(int, 1, 1024) = 8  # LoRA rank
     split: str = "train"  # labeled clips it trains on, with their `<split>_noise` copies when present

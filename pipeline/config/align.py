@@ -7,12 +7,13 @@ from typing import Literal
 from pydantic import model_validator
 
 from pipeline.config.base import Section, between
+from pipeline.config.features import SetName
 
 
 class AlignConfig(Section):
-    name: str  # the feature set written (data/features/<name>)
-    video: str  # frozen video set
-    audio: str  # audio set whose space the video is mapped into
+    name: SetName  # the feature set written (data/features/<name>)
+    video: SetName  # frozen video set
+    audio: SetName  # audio set whose space the video is mapped into
     split: str = "unlabeled"  # clips it trains on
     loss: Literal["infonce", "mse"] = "infonce"
     hidden: between(int, 1, 65536) = 256

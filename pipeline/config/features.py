@@ -6,10 +6,11 @@ and one extractor; several sets may share a modality (e.g. `hubert` and `wavlm` 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import BeforeValidator, field_validator
+from pydantic import AfterValidator, BeforeValidator, field_validator
 
 from pipeline.config.base import Section, between
 
@@ -18,6 +19,34 @@ MODALITIES = get_args(Modality)
 SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 OPENSMILE = "opensmile:"
 OPENSMILE_SETS = ("eGeMAPSv02", "ComParE_2016", "GeMAPSv01b", "eGeMAPSv01b", "emobase")
+
+
+# Settings that change how the work is done, not the stored numbers (nor which clips a shard holds).
+NOT_NUMERIC = (
+    "name",
+    "batch_size",
+    "bucket",
+    "workers",
+    "max_failed_fraction",
+    "device",
+    "shards",
+    "engine",
+    "ray_address",
+    "ray_actors",
+    "ray_gpus",
+)
+
+
+def _set_name(name: str) -> str:
+    if not SET_NAME.fullmatch(name):
+        raise ValueError(
+            "must be a feature set name (letters, digits, _ and -, starting with a letter or digit: it names "
+            f"a folder under data/features and data/models, so no path), got {name!r}"
+        )
+    return name
+
+
+SetName = Annotated[str, AfterValidator(_set_name)]  # any name that becomes a store or model folder
 
 
 def _layer_list(value: object) -> object:
@@ -85,6 +114,18 @@ class ExtractRun(Section):
 
 class FeaturesConfig(ExtractRun):
     sets: dict[str, SetConfig]
+
+    def duplicates(self) -> list[tuple[str, str]]:
+        """Pairs of sets whose stores would hold the same numbers (same model and settings): one
+        extraction and one disk's worth wasted, and a fusion model fed the same input twice."""
+        first: dict[str, str] = {}
+        pairs = []
+        for name, settings in self.sets.items():
+            key = json.dumps(settings.model_dump(exclude=set(NOT_NUMERIC)), sort_keys=True)
+            if key in first:
+                pairs.append((first[key], name))
+            first.setdefault(key, name)
+        return pairs
 
     @field_validator("sets", mode="before")
     @classmethod

@@ -8,13 +8,15 @@ from typing import Any
 
 from pydantic import ValidationError, field_validator
 
-from pipeline.config.adapt import AdaptConfig
+from pipeline.config.adapt import ADAPTABLE, AdaptConfig
 from pipeline.config.align import AlignConfig
 from pipeline.config.base import ParamError, Section, load_params, messages, report, validated
 from pipeline.config.corrupt import CorruptConfig
 from pipeline.config.demo import DEMO_MANIFEST, DemoConfig
 from pipeline.config.faces import FacesConfig
-from pipeline.config.features import FeaturesConfig
+from pipeline.config.features import OPENSMILE, FeaturesConfig, SetConfig
+from pipeline.config.layers import select_layers
+from pipeline.config.model_spec import Architecture, architecture
 from pipeline.config.ov import OVConfig
 from pipeline.config.prompt import PromptConfig
 from pipeline.config.selftrain import SelfTrainSection
@@ -53,8 +55,22 @@ class Params(Section):
             found.append(
                 f"selftrain.fallback must be empty or one of {self.labels}, got {self.selftrain.fallback!r}"
             )
-        found += [self._prompt_problem(), self._truth_problem(), self._gpu_problem()]
+        found += [self._prompt_problem(), self._adapt_problem(), self._truth_problem(), self._gpu_problem()]
         return [p for p in found if p]
+
+    def _adapt_problem(self) -> str | None:
+        """Adapters need a transformer audio encoder of a known family, and layers it has."""
+        cfg, defined = self.adapt, self.features.sets.get(self.adapt.audio)
+        encoders = [n for n, s in self.features.sets.items() if s.modality == "audio" and n != cfg.name]
+        if defined is None or defined.modality != "audio":
+            return f"adapt.audio must be an audio set of features.sets ({encoders}), got {cfg.audio!r}"
+        if defined.model.startswith(OPENSMILE):
+            return (
+                f"adapt.audio: set {cfg.audio!r} is {defined.model}, handcrafted functionals with no encoder "
+                f"to adapt; name a set of a {'/'.join(ADAPTABLE)} model"
+            )
+        known = architecture(defined.model, defined.revision)
+        return adapt_layer_problem(cfg, defined, known) if known else None
 
     def _sequence_problem(self, name: str) -> str | None:
         """A set defined here is checked now; an imported store's modality when it is read."""
@@ -91,6 +107,30 @@ class Params(Section):
         return f"train.device is {self.train.device} but torch sees no CUDA GPU here (use auto or cpu)"
 
 
+def adapt_layer_problem(cfg: AdaptConfig, base: SetConfig, known: Architecture) -> str | None:
+    """The model's family and adapt.layers against its layer count (explicit) or the stored layers (top:K)."""
+    if known.model_type not in ADAPTABLE:
+        return (
+            f"adapt.audio: set {cfg.audio!r} is {base.model}, a {known.model_type} model; adapters need "
+            f"one of {', '.join(ADAPTABLE)}"
+        )
+    if not cfg.top:
+        if max(cfg.layers) < known.layers:
+            return None
+        return f"adapt.layers {list(cfg.layers)}: {base.model} has encoder layers 0..{known.layers - 1}"
+    key = f"features.sets.{cfg.audio}.layers"
+    try:
+        stored = [h for h in select_layers(base.layers, known.layers + 1, key) if h > 0]
+    except ParamError as exc:
+        return str(exc)
+    if cfg.top <= len(stored):
+        return None
+    return (
+        f"adapt.layers {cfg.layers}: the store of {cfg.audio!r} holds {len(stored)} encoder layer(s) "
+        f"({key}: {base.layers}); K must be at most {len(stored)}"
+    )
+
+
 def problems(values: dict) -> list[str]:
     """Every problem (unknown keys, wrong types, out-of-range values), not just the first; each once."""
     try:
@@ -119,3 +159,12 @@ def check_section(name: str, path: str | Path = "params.yaml") -> Any:
 def check_params(path: str | Path = "params.yaml") -> Params:
     """The parameters, or a ParamError listing each problem with its key and what is allowed."""
     return read_params(load_params(path), path)
+
+
+def doubts(params: Params) -> list[str]:
+    """What is allowed but most likely a mistake: said as warnings by `mer check` and every stage."""
+    return [
+        f"features.sets.{first} and features.sets.{second} have the same model and settings, so their "
+        "stores would be identical: drop one, or change its settings"
+        for first, second in params.features.duplicates()
+    ]

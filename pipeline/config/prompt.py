@@ -7,11 +7,12 @@ from typing import Literal
 from pydantic import model_validator
 
 from pipeline.config.base import Section, between
+from pipeline.config.features import SetName
 
 
 class PromptConfig(Section):
-    name: str  # the feature set written (data/features/<name>); prompts in data/models/<name>
-    video: str  # a CLIP video set of features.sets: its model's text tower, its store's frame embeddings
+    name: SetName  # the feature set written (data/features/<name>); prompts in data/models/<name>
+    video: SetName  # a CLIP video set of features.sets: its model's text tower, its store's frame embeddings
     context: between(int, 1, 64) = 16  # learnable context vectors before each class name
     context_init: str = ""  # words whose token embeddings start the context (their count overrides it)
     output: Literal["embedding", "similarities"] = "embedding"  # tuned clip vector, or one value per label

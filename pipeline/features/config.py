@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from pipeline.config.base import ParamError
-from pipeline.config.features import MODALITIES, ExtractRun, FeaturesConfig, SetConfig
+from pipeline.config.features import MODALITIES, NOT_NUMERIC, ExtractRun, FeaturesConfig, SetConfig
 
 
 class ExtractConfig(SetConfig, ExtractRun):
@@ -29,21 +29,6 @@ class ExtractConfig(SetConfig, ExtractRun):
         payload = json.dumps({"settings": settings, **EXTRACTOR_VERSIONS[self.modality]}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-
-# Settings that change how the work is done, not the stored numbers (nor which clips a shard holds).
-NOT_NUMERIC = (
-    "name",
-    "batch_size",
-    "bucket",
-    "workers",
-    "max_failed_fraction",
-    "device",
-    "shards",
-    "engine",
-    "ray_address",
-    "ray_actors",
-    "ray_gpus",
-)
 
 # Settings added after stores existed, with the value that reproduces what was stored before: at that
 # value they stay out of the digest, so adding a setting re-extracts nothing.

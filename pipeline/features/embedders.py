@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.config.layers import select_layers
 from pipeline.features.audio import AudioEmbedder
 from pipeline.features.clip_video import ClipVideoEmbedder
 from pipeline.features.config import ExtractConfig
 from pipeline.features.functionals import FunctionalsEmbedder, is_functionals
-from pipeline.features.layers import select_layers
 from pipeline.features.models import LoadedModel, load_model
 from pipeline.features.text import TextEmbedder, load_tokenizer
 from pipeline.features.video import VideoEmbedder

