@@ -129,6 +129,9 @@ def init(
         profile = corpus_profile(loaded)
         if chosen:
             profile = replace(profile, labels=chosen)
+        problem = profile.train_label_problem(profile.labels)
+        if problem:
+            raise ParamError(f"{manifest}: {problem}")
         rarest = profile.rarest_class()
         if rarest[1] < 2:
             raise ParamError(

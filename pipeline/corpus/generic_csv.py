@@ -6,15 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.corpus.manifest import REQUIRED_COLUMNS, with_all_columns
+from pipeline.corpus.manifest import REQUIRED_COLUMNS, read_table, with_all_columns
+from pipeline.errors import BadInput
 
 
 def import_csv(path: Path) -> pd.DataFrame:
     """Rows in manifest form; media paths stay relative to the table's folder."""
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="surrogateescape")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file (the table to import)")
+    table = read_table(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
-        raise ValueError(
+        raise BadInput(
             f"{path}: missing column(s) {missing}; expected name, split[, label, text, video, audio, openset]"
         )
     return with_all_columns(table)

@@ -27,6 +27,23 @@ class CorpusProfile:
         """The labeled training class with the fewest clips: what bounds stratified folds."""
         return min(self.train_classes.items(), key=lambda item: item[1], default=("", 0))
 
+    def train_label_problem(self, labels: list[str]) -> str | None:
+        """Why training cannot learn `labels` from this corpus's train split (None when it can): a label
+        with no train clip is never predicted, and one class is nothing to tell apart."""
+        missing = [label for label in labels if not self.train_classes.get(label)]
+        if missing:
+            return (
+                f"label(s) {missing} have no labeled clip in the train split (train has "
+                f"{dict(sorted(self.train_classes.items()))}); label train clips of them, or drop them from "
+                "the labels (mer init --labels, or params.yaml's labels)"
+            )
+        if len(self.train_classes) < 2:
+            return (
+                f"the train split has labeled clips of {len(self.train_classes)} class(es) "
+                f"({list(self.train_classes)}); training needs at least two"
+            )
+        return None
+
 
 def ordered_labels(found: set[str]) -> list[str]:
     """MER2024's id order (MERTools) when every label is one of its six, else alphabetical."""
@@ -70,8 +87,9 @@ def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str
             f"this corpus has ({', '.join(profile.modalities) or 'none'}): add one to features.sets and "
             "train.sets"
         )
-    noise_source = "test" if profile.count("test") else ""
-    augment = "train" if profile.count("train") and noise_source != "train" else ""
+    corruptible = bool({"audio", "video"} & set(profile.modalities))  # text is never corrupted
+    noise_source = "test" if corruptible and profile.count("test") else ""
+    augment = "train" if corruptible and profile.count("train") and noise_source != "train" else ""
     settings = {
         "dataset.manifest": manifest,
         "labels": profile.labels,
