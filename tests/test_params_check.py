@@ -156,10 +156,11 @@ def test_mer_check_reports_labels_missing_from_the_schema(shipped, tmp_path):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(shipped))
     result = run(["-m", "pipeline.cli.main", "check", "--manifest", str(manifest)], tmp_path)
     assert result.returncode == 2 and "joy" in result.stderr and "row 2" in result.stderr
-    manifest.write_text("name,split,video,audio,text,label,openset\nc1,train,,,hi,happy,\n")
+    rows = "".join(f"c{i},train,,,hi,{label},\n" for i, label in enumerate(shipped["labels"]))
+    manifest.write_text("name,split,video,audio,text,label,openset\n" + rows)
     result = run(["-m", "pipeline.cli.main", "check", "--manifest", str(manifest)], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "params.yaml: OK" in result.stdout and "1 clips" in result.stdout
+    assert "params.yaml: OK" in result.stdout and "6 clips" in result.stdout
 
 
 def _leaves(node: dict, prefix: tuple = ()) -> list[tuple]:
