@@ -107,18 +107,19 @@ def _npy_folder(folder: Path, vectors: dict[str, np.ndarray]) -> Path:
     return folder
 
 
-def _import(folder: Path, store: Path, limit: int | None = None) -> subprocess.CompletedProcess:
+def _import(folder: Path, store: Path, limit: int | None = None):
+    """`mer features import-mertools`, in-process; with `limit`, in a process whose files cannot grow past
+    `limit` bytes (a write past it fails like on a full disk)."""
+    args = ["features", "import-mertools", str(folder), "--modality", "audio", "--store", str(store)]
+    if limit is None:
+        return mer(*args)
+
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    command = ["-m", "pipeline.cli.main", "features", "import-mertools", str(folder)]
-    return subprocess.run(
-        [sys.executable, *command, "--modality", "audio", "--store", str(store)],
-        capture_output=True,
-        text=True,
-        preexec_fn=apply if limit else None,
-    )
+    command = [sys.executable, "-m", "pipeline.cli.main", *args]
+    return subprocess.run(command, capture_output=True, text=True, preexec_fn=apply)
 
 
 @pytest.fixture

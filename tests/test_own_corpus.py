@@ -73,18 +73,6 @@ def audio_only_table(root: Path) -> Path:
     return root / "table.csv"
 
 
-def text_only_table(root: Path) -> Path:
-    """Transcripts alone (MELD-style): labeled train and test utterances, an unlabeled pool, no media."""
-    rows = [
-        {"name": f"{split}_{i:02d}", "split": split, "label": label, "text": f"{label} words, line {i}"}
-        for split, labels in (("train", LABELS * 2), ("test", LABELS), ("unlabeled", [""] * 3))
-        for i, label in enumerate(labels)
-    ]
-    root.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(root / "table.csv", index=False)
-    return root / "table.csv"
-
-
 def run_own_corpus(project: Path, manifest: Path, **changes: dict) -> str:
     """`mer init` the project on the manifest, shrink training and the audio model, apply `changes`,
     `dvc repro`."""
@@ -120,28 +108,6 @@ def audio_project(tmp_path_factory) -> tuple[Path, Path, bytes, str]:
     manifest = corpus / "manifest.csv"
     source = manifest.read_bytes()
     return project, manifest, source, run_own_corpus(project, manifest, corrupt={"source_split": ""})
-
-
-@pytest.fixture(scope="module")
-def text_project(tmp_path_factory) -> tuple[Path, str]:
-    """The README's path, unchanged, on a text-only corpus: import, init, dvc repro (nothing overridden
-    but the tiny training and stand-in sizes every test project uses)."""
-    project = new_project(tmp_path_factory.mktemp("text_project"))
-    table = text_only_table(project / "data" / "transcripts")
-    mer_ok("corpus", "import-csv", str(table))
-    return project, run_own_corpus(project, table.with_name("manifest.csv"))
-
-
-def test_text_only_corpus_runs_the_readme_path_without_noise_copies(text_project):
-    project, printed = text_project
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    assert params["corrupt"]["source_split"] == params["corrupt"]["augment_split"] == ""
-    assert params["train"]["noise_augment"] is False and params["train"]["sets"] == ["minilm"]
-    assert "no NOISE split" in printed and "test_noise" not in printed
-    assert set(read(project, "data/corpus/manifest.csv")["split"]) == {"train", "test", "unlabeled"}
-    semi = metrics(project, "semi")
-    assert semi["n"] == 6 and 0 <= semi["waf"] <= 1
-    assert "no clips in split 'test_noise'" in metrics(project, "noise")["note"]
 
 
 def test_init_writes_what_the_mertools_corpus_implies(mertools_project):
