@@ -10,7 +10,15 @@ import torch
 
 from pipeline.config.train import TrainConfig
 from pipeline.training.cv import cross_validate, fold_groups, folds
-from pipeline.training.fit import FoldInputs, FoldJob, build_model, fit_folds, seeded_models, to_tensors
+from pipeline.training.fit import (
+    FoldInputs,
+    FoldJob,
+    build_model,
+    fit_folds,
+    input_shapes,
+    seeded_models,
+    to_tensors,
+)
 from pipeline.training.stacking import fold_state, stack, stackable
 from pipeline.training.views import View, row_mask, standardize
 
@@ -29,7 +37,7 @@ def views_and_labels() -> tuple[list[View], np.ndarray]:
     pooled = (3 + 2 * signal + rng.normal(0, 1, (n, 8))).astype(np.float32)
     return [
         View("audio", layers, rng.random(n) > 0.1, np.ones((n, 3), bool)),
-        View("video", frames, rng.random(n) > 0.1, rng.random((n, 4)) > 0.2),
+        View("clip", frames, rng.random(n) > 0.1, rng.random((n, 4)) > 0.2, frames=True),
         View("text", pooled, rng.random(n) > 0.1),
     ], y
 
@@ -121,3 +129,19 @@ def test_fold_workers_do_not_change_what_each_fold_learns(views_and_labels):
     )
     assert one.best_epochs == two.best_epochs
     np.testing.assert_allclose(one.predict_logits, two.predict_logits, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("model", ["attention", "mlp"])
+def test_a_frame_view_of_any_name_is_masked_by_frame_not_weighted_as_layers(views_and_labels, model):
+    """What a masked-out frame holds must not reach the model, whatever the set is called."""
+    views, _ = views_and_labels
+    clip = views[1]
+    assert clip.name != "video" and [s.layer_stack for s in input_shapes(views)] == [True, False, False]
+    torch.manual_seed(0)
+    net = build_model(views, CLASSES, TrainConfig(model=model, hidden_dim=16)).eval()
+    rows = np.arange(20)
+    inputs, present = to_tensors(views, rows)
+    changed = dict(inputs)
+    changed[clip.name] = inputs[clip.name].masked_fill(~inputs[f"{clip.name}_steps"].unsqueeze(-1), 1e3)
+    with torch.no_grad():
+        torch.testing.assert_close(net(inputs, present), net(changed, present))

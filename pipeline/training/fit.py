@@ -50,13 +50,13 @@ class FoldJob:
     threads: int = 0  # torch threads in this fold's process (0: leave as is)
 
 
+def steps(view: View) -> int:
+    return view.x.shape[1] if view.is_sequence else 0
+
+
 def input_shapes(views: list[View]) -> list[InputShape]:
-    return [
-        InputShape(
-            v.name, v.x.shape[-1], v.x.shape[1] if v.is_sequence else 0, v.is_sequence and v.name != "video"
-        )
-        for v in views
-    ]
+    """A sequence of stored layers gets learned layer weights; a sequence of frames is masked by frame."""
+    return [InputShape(v.name, v.x.shape[-1], steps(v), v.is_sequence and not v.frames) for v in views]
 
 
 def to_tensors(views: list[View], rows: np.ndarray) -> tuple[dict[str, torch.Tensor], torch.Tensor]:

@@ -10,7 +10,7 @@ embeddings for temporal models. Standardisation is fitted on training rows only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ class View:
     random_init: bool = False
     model: str = ""
     modality: str = ""  # sets of one modality are dropped together by modality dropout
+    frames: bool = False  # the T axis of a sequence is frames (steps_mask masks them), not stored layers
 
     @property
     def group(self) -> str:
@@ -46,7 +47,7 @@ def build_view(arrays: StoreArrays, spec: ViewSpec, name: str) -> View:
         raise ParamError(sequence_problem(name, arrays.modality))
     keep = (arrays.random_init, arrays.model, arrays.modality)
     if spec.sequence and arrays.frames is not None:
-        return View(name, arrays.frames, arrays.ok, arrays.frame_mask, *keep)
+        return View(name, arrays.frames, arrays.ok, arrays.frame_mask, *keep, frames=True)
     stack = arrays.utt  # read_store kept only the view's layers
     if spec.combine == "learned":
         return View(name, stack, arrays.ok, np.ones(stack.shape[:2], bool), *keep)
@@ -109,15 +110,5 @@ def standardize(views: list[View], train_rows: np.ndarray) -> list[View]:
     out = []
     for view in views:
         mean, std = scaling(view, train_rows)
-        out.append(
-            View(
-                view.name,
-                ((view.x - mean) / std).astype(np.float32),
-                view.ok,
-                view.steps_mask,
-                view.random_init,
-                view.model,
-                view.modality,
-            )
-        )
+        out.append(replace(view, x=((view.x - mean) / std).astype(np.float32)))
     return out
