@@ -11,7 +11,7 @@ import typer
 from pipeline.cli.common import user_errors
 from pipeline.config.params import Params, check_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST
-from pipeline.tracks.metrics import shown, signed
+from pipeline.tracks.metrics import shown, shown_interval, signed
 
 
 def _corpus_lines(manifest: Path) -> list[str]:
@@ -60,7 +60,10 @@ def _track_lines(folder: Path) -> list[str]:
     for track in ("semi", "noise"):
         m = _load(folder / f"{track}.json")
         if m:
-            scores = f"WAF {shown(m.get('waf'))}  accuracy {shown(m.get('acc'))}"
+            scores = (
+                f"WAF {shown_interval(m.get('waf'), m.get('waf_ci'))}  "
+                f"accuracy {shown_interval(m.get('acc'), m.get('acc_ci'))}"
+            )
             lines.append(f"{track.upper():5} ({m['split']}): {scores}  n {m['n']}  [{m['model']}]{_note(m)}")
     m = _load(folder / "ov.json")
     if m:
@@ -123,8 +126,8 @@ def report(
     params: Path = typer.Option(Path("params.yaml"), help="params.yaml of the project."),
     data: Path = typer.Option(Path("data"), help="The project's data folder."),
 ) -> None:
-    """Print the corpus, the encoders (marking random stand-ins), the track scores, the ablation and each
-    adapted set against its frozen one."""
+    """Print the corpus, the encoders (marking random stand-ins), the track scores with their 95% bootstrap
+    intervals (clips resampled), the ablation and each adapted set against its frozen one."""
     with user_errors():
         values = check_params(params)
     lines = [f"source corpus: {values.dataset.manifest}"]
