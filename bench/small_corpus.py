@@ -31,7 +31,7 @@ from pipeline.config.train import TrainSection
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.pseudo_labels import read_truth
-from pipeline.training.run import LabeledSet, labeled_set, subset_waf
+from pipeline.training.run import LabeledSet, labeled_set, score_subset
 from pipeline.training.views import load_views
 
 MODELS = ["linear", "mlp", "attention", "conv_attention", "lightgbm"]
@@ -75,7 +75,7 @@ def main() -> None:
     for variant, cfg in zip(variants, configs, strict=True):
         cells, started = [], time.perf_counter()
         for seed in (int(s) for s in args.seeds.split(",")):
-            waf = subset_waf(data, views, labels, cfg.model_copy(update={"seed": seed}), TRACK_SPLITS)
+            waf = score_subset(data, views, labels, cfg.model_copy(update={"seed": seed}), TRACK_SPLITS).waf
             rows.append({"variant": variant, "seed": seed, "waf": waf})
             cells.append(f"{waf['semi']:.4f} / {waf['noise']:.4f}")
         print(

@@ -1,6 +1,8 @@
 """DVC stage `ablation`: each feature set alone, each modality, each pair and all of them, one protocol;
 the `linear` baseline on all of them (small corpora need it beside the fusion model); then each adapted
-set (align, adapt, prompt) against its frozen set, alone and fused (`adapted`).
+set (align, adapt, prompt) against its frozen set, alone and fused (`adapted`). Every comparison is also
+a paired difference with its 95% bootstrap interval (the same resampled test clips for both sides): each
+subset minus all sets (`minus_all_sets`), the fusion model minus the linear baseline, adapted minus frozen.
 
 Usage: ablation.py MANIFEST FEATURES_DIR OUT_JSON
 """
@@ -15,7 +17,7 @@ from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.adapted import ROLES, compare_adapted
-from pipeline.training.run import LabeledSet, ablation, labeled_set, subset_waf
+from pipeline.training.run import LabeledSet, Scored, ablation, labeled_set, paired, score_subset
 from pipeline.training.views import View, views_from_params
 
 
@@ -23,12 +25,22 @@ def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None
     labels, cfg = params.labels, params.train
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = views_from_params(params.train, features, data.names)
-    results = ablation(data, views, labels, cfg, TRACK_SPLITS)
-    baseline = {} if cfg.model == "linear" else {"linear": _linear(data, views, labels, cfg)}
-    adapted = compare_adapted(data, params, cfg, features, TRACK_SPLITS, done=results)
+    scored = ablation(data, views, labels, cfg, TRACK_SPLITS)
+    every = list(scored.values())[-1]  # ablation_subsets ends with every set
+    results = {subset: s.waf for subset, s in scored.items()}
+    linear = {} if cfg.model == "linear" else {"linear": _linear(data, views, labels, cfg)}
+    baseline = {model: s.waf for model, s in linear.items()}
+    adapted = compare_adapted(data, params, cfg, features, TRACK_SPLITS, done=scored)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sets = {v.name: v.modality for v in views}
-    report = {"model": cfg.model, "sets": sets, "waf": results, "baseline": baseline, "adapted": adapted}
+    report = {
+        "model": cfg.model,
+        "sets": {v.name: v.modality for v in views},
+        "waf": results,
+        "minus_all_sets": {k: paired(s, every, TRACK_SPLITS) for k, s in scored.items() if s is not every},
+        "baseline": baseline,
+        "fusion_minus_baseline": {model: paired(every, s, TRACK_SPLITS) for model, s in linear.items()},
+        "adapted": adapted,
+    }
     out.write_text(json.dumps(report, indent=2))
     for subset, scores in results.items():
         print(f"{subset:18} {_scores(scores)}")
@@ -42,9 +54,9 @@ def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None
                 print(f"  {role:14} {entry[role]['sets']:40} {_scores(entry[role]['waf'])}")
 
 
-def _linear(data: LabeledSet, views: list[View], labels: list[str], cfg: TrainSection) -> dict:
+def _linear(data: LabeledSet, views: list[View], labels: list[str], cfg: TrainSection) -> Scored:
     """All sets under `train.model: linear`, the standardised logistic regression (seconds)."""
-    return subset_waf(data, views, labels, cfg.model_copy(update={"model": "linear"}), TRACK_SPLITS)
+    return score_subset(data, views, labels, cfg.model_copy(update={"model": "linear"}), TRACK_SPLITS)
 
 
 def _scores(scores: dict) -> str:

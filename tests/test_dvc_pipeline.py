@@ -70,6 +70,13 @@ def test_repro_builds_the_corpus_and_noise_split(project):
     assert len(pd.read_csv(project / "data/corpus/noisy/corruption.csv")) == 46
 
 
+def _assert_paired(gap: dict, a: dict, b: dict) -> None:
+    """A paired difference is the difference of the two WAFs, inside its own interval, on each track."""
+    for track in ("semi", "noise"):
+        assert gap[track]["waf_diff"] == pytest.approx(a[track] - b[track], abs=1e-4)
+        assert gap[track]["ci"][0] <= gap[track]["waf_diff"] <= gap[track]["ci"][1]
+
+
 def test_second_repro_does_nothing_and_status_is_clean(project):
     again = dvc(project, "repro").stdout
     assert "didn't change, skipping" in again and "Running stage" not in again
@@ -102,7 +109,9 @@ def test_training_fuses_the_audio_sets_and_the_ablation_reports_each_set_and_mod
     assert list(ablation["waf"])[:7] == [*alone, "hubert+whisper+egemaps"]
     assert "hubert+whisper+egemaps+clip+dinov2+videomae+minilm" in ablation["waf"]
     assert len(ablation["waf"]) == 6 + 7
-    assert set(ablation["baseline"]) == {"linear"} and 0 <= ablation["baseline"]["linear"]["semi"] <= 1
+    assert set(ablation["baseline"]) == {"linear"}
+    every = ablation["waf"]["hubert+whisper+egemaps+clip+dinov2+videomae+minilm"]
+    _assert_paired(ablation["fusion_minus_baseline"]["linear"], every, ablation["baseline"]["linear"])
 
 
 def test_the_layer_probe_scores_every_layer_of_each_multi_layer_set(project):
@@ -189,7 +198,9 @@ def test_prompt_tunes_clip_and_the_ablation_compares_each_adapted_set_with_its_f
     assert prompted["alone_adapted"]["sets"] == "clip_prompted"
     assert prompted["fused_frozen"]["sets"] == "+".join(SETS)
     assert prompted["fused_adapted"]["sets"] == "hubert+whisper+egemaps+clip_prompted+dinov2+videomae+minilm"
-    assert all(0 <= v["waf"]["semi"] <= 1 for v in prompted.values() if isinstance(v, dict))
+    for kind in ("alone", "fused"):
+        gap = prompted["adapted_minus_frozen"][kind]
+        _assert_paired(gap, prompted[f"{kind}_adapted"]["waf"], prompted[f"{kind}_frozen"]["waf"])
     prompt = yaml.safe_load((project / "params.yaml").read_text())["prompt"]
     set_params(project, prompt={"context": 2})
     status = dvc(project, "status").stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,11 @@ from pipeline.tracks.ov_metric import ov_score, read_sets, score_files
 from pipeline.tracks.ov_parse import official_list, strict_list
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "mertools-ov"
+# Skipped in a checkout without ../shared beside it; under CI (CI=true, where shared/ is laid beside the
+# clone) a missing reference fails these tests instead of hiding them.
 needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason="../shared/reference is not beside the checkout"
+    not REFERENCE.is_dir() and os.environ.get("CI") != "true",
+    reason="../shared/reference is not beside the checkout",
 )
 
 

@@ -146,6 +146,14 @@ def test_mertools_corpus_runs_end_to_end_without_the_demo(mertools_project):
     assert "no OV ground truth" in metrics(project, "ov")["note"]
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert set(ablation["waf"]) >= {"hubert", "minilm"}
+    every = list(ablation["waf"])[-1]
+    assert set(ablation["minus_all_sets"]) == set(ablation["waf"]) - {every}
+    gaps = [*ablation["minus_all_sets"].values(), *ablation["fusion_minus_baseline"].values()]
+    gaps += [g for e in ablation["adapted"].values() for g in e.get("adapted_minus_frozen", {}).values()]
+    for gap in gaps:  # each subset minus all sets, fusion minus linear, adapted minus frozen: on 6 test clips
+        for track in ("semi", "noise"):
+            low, high = gap[track]["ci"]
+            assert low <= gap[track]["waf_diff"] <= high and -1 <= low <= high <= 1
 
 
 def test_faces_stage_crops_a_users_corpus_and_the_video_sets_read_the_stacks(mertools_project):
@@ -191,13 +199,14 @@ def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_proj
     assert report["gain"] == {"semi": None, "noise": None}
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert list(ablation["waf"]) == ["hubert", "egemaps", "hubert+egemaps"]
+    assert ablation["minus_all_sets"]["hubert"] == {"semi": None, "noise": None}  # hidden test labels
     prompted = store_info(project / "data/features/clip_prompted")  # no video: nothing to tune on
     assert prompted["n"] == prompted["absent"] == 30  # 12 train clips, their noisy copies, 6 test clips
     assert "0 labeled clip(s) with clip" in (project / "data/models/clip_prompted/NOT_TUNED.txt").read_text()
     assert ablation["adapted"]["clip_prompted"]["fused_adapted"]["sets"] == "hubert+egemaps+clip_prompted"
     shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
     assert "SEMI  (test): WAF n/a" in shown and "no labels" in shown
-    assert "adapted vs frozen, WAF on test / test_noise (adapted | frozen):" in shown
+    assert "adapted vs frozen, WAF on test / test_noise (adapted | frozen; adapted minus frozen" in shown
     assert "  clip_prompted (prompt of clip): alone n/a / n/a | n/a / n/a; fused n/a / n/a" in shown
 
 

@@ -86,23 +86,38 @@ def _track_lines(folder: Path) -> list[str]:
         )
     ablation = _load(folder / "ablation.json")
     if ablation:
-        lines.append(f"ablation ({ablation['model']}), WAF on test / test_noise:")
+        lines.append(
+            f"ablation ({ablation['model']}), WAF on test / test_noise; minus all sets on test, 95% interval:"
+        )
+        gaps = ablation.get("minus_all_sets", {})
         lines += [
-            f"  {subset:18} {shown(s['semi'])} / {shown(s['noise'])}" for subset, s in ablation["waf"].items()
+            f"  {subset:18} {shown(s['semi'])} / {shown(s['noise'])}{_gap(gaps.get(subset))}"
+            for subset, s in ablation["waf"].items()
         ]
+        fusion_gaps = ablation.get("fusion_minus_baseline", {})
         lines += [
-            f"  {model} baseline, all sets: {shown(s['semi'])} / {shown(s['noise'])}"
+            f"  {model} baseline, all sets: {shown(s['semi'])} / {shown(s['noise'])}; "
+            f"{ablation['model']} minus {model}:{_gap(fusion_gaps.get(model))}"
             for model, s in ablation.get("baseline", {}).items()
         ]
         lines += _adapted_lines(ablation.get("adapted", {}))
     return lines
 
 
+def _gap(paired: dict | None) -> str:
+    """A paired difference on test with its interval: `  -0.0300 [-0.0510, -0.0090]`, or nothing."""
+    semi = (paired or {}).get("semi")
+    return f"  {signed(semi['waf_diff'])} [{semi['ci'][0]:+.4f}, {semi['ci'][1]:+.4f}]" if semi else ""
+
+
 def _adapted_lines(adapted: dict) -> list[str]:
     """Each adapted set against its frozen set, alone and fused (ablation.json's `adapted`)."""
     if not adapted:
         return []
-    lines = ["adapted vs frozen, WAF on test / test_noise (adapted | frozen):"]
+    lines = [
+        "adapted vs frozen, WAF on test / test_noise (adapted | frozen; adapted minus frozen on test, 95% "
+        "interval):"
+    ]
     for name, entry in adapted.items():
         head = f"  {name} ({entry['method']} of {entry['frozen']})"
         if "skipped" in entry:
@@ -112,10 +127,12 @@ def _adapted_lines(adapted: dict) -> list[str]:
             (kind, entry[f"{kind}_adapted"]["waf"], entry[f"{kind}_frozen"]["waf"])
             for kind in ("alone", "fused")
         ]
+        gaps = entry.get("adapted_minus_frozen", {})
         lines.append(
             f"{head}: "
             + "; ".join(
                 f"{kind} {shown(a['semi'])} / {shown(a['noise'])} | {shown(f['semi'])} / {shown(f['noise'])}"
+                f"{_gap(gaps.get(kind))}"
                 for kind, a, f in pairs
             )
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.config.params import Params
 from pipeline.config.train import TrainSection, ViewSpec
-from pipeline.training.run import LabeledSet, subset_waf
+from pipeline.training.run import LabeledSet, Scored, paired, score_subset
 from pipeline.training.views import View, load_views
 
 ROLES = ("alone_frozen", "alone_adapted", "fused_frozen", "fused_adapted")  # compared() keys, in order
@@ -66,10 +66,11 @@ def compare_adapted(
     train: TrainSection,
     features: Path,
     splits: dict[str, str],
-    done: dict[str, dict] | None = None,
+    done: dict[str, Scored] | None = None,
 ) -> dict[str, dict]:
-    """Per adapted set, the WAF of each comparison on each scored split; `done` holds subsets already
-    scored (keyed by their sets joined with +), which are not trained again."""
+    """Per adapted set, the WAF of each comparison on each scored split and the paired difference, adapted
+    minus frozen, alone and fused (with its bootstrap interval); `done` holds subsets already scored (keyed
+    by their sets joined with +), which are not trained again."""
     scores, loaded, results, pairs = dict(done or {}), {}, {}, derived_sets(params)
     for pair in pairs:
         entry: dict = {"method": pair.method, "frozen": pair.frozen}
@@ -81,8 +82,12 @@ def compare_adapted(
             key = "+".join(sets)
             if key not in scores:
                 views = [_view(loaded, features, s, view_spec(train, s, pairs), data) for s in sets]
-                scores[key] = subset_waf(data, views, params.labels, train, splits)
-            entry[role] = {"sets": key, "waf": scores[key]}
+                scores[key] = score_subset(data, views, params.labels, train, splits)
+            entry[role] = {"sets": key, "waf": scores[key].waf}
+        entry["adapted_minus_frozen"] = {
+            kind: paired(*(scores[entry[f"{kind}_{side}"]["sets"]] for side in ("adapted", "frozen")), splits)
+            for kind in ("alone", "fused")
+        }
         results[pair.name] = entry
     return results
 

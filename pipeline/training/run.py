@@ -15,7 +15,7 @@ from pipeline.config.base import ParamError
 from pipeline.config.train import TrainConfig
 from pipeline.corpus.manifest import Manifest
 from pipeline.tables import write_table
-from pipeline.tracks.metrics import waf
+from pipeline.tracks.metrics import paired_difference, waf
 from pipeline.training.cv import Augmentation, CVResult, cross_validate, softmax
 from pipeline.training.views import View
 
@@ -157,22 +157,45 @@ def ablation_subsets(views: list[View]) -> list[list[View]]:
     return alone + together
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One subset's predictions and WAF on each scored split: comparisons pair two on the same clips."""
+
+    table: pd.DataFrame
+    waf: dict[str, float | None]
+
+
 def ablation(
     data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, splits: dict[str, str]
-) -> dict[str, dict[str, float]]:
+) -> dict[str, Scored]:
     """Every subset of ablation_subsets under the same protocol; WAF on each scored split."""
     return {
-        "+".join(v.name for v in subset): subset_waf(data, subset, labels, cfg, splits)
+        "+".join(v.name for v in subset): score_subset(data, subset, labels, cfg, splits)
         for subset in ablation_subsets(views)
     }
 
 
-def subset_waf(
+def score_subset(
     data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, splits: dict[str, str]
-) -> dict[str, float | None]:
-    """WAF on each scored split of the models trained on these views alone."""
+) -> Scored:
+    """The models trained on these views alone: their predictions and WAF on each scored split."""
     table = prediction_table(data, labels, train(data, views, labels, cfg))
-    return {track: split_waf(table, split) for track, split in splits.items()}
+    return Scored(table, {track: split_waf(table, split) for track, split in splits.items()})
+
+
+def paired(a: Scored, b: Scored, splits: dict[str, str]) -> dict[str, dict | None]:
+    """WAF of `a` minus WAF of `b` on each scored split's labeled clips, with the 95% bootstrap interval
+    of that difference (the same resampled clips for both); None where the split has no labels."""
+    out: dict[str, dict | None] = {}
+    for track, split in splits.items():
+        rows = (a.table["split"] == split) & (a.table["label"] != "")
+        if not rows.any():
+            out[track] = None
+            continue
+        columns = (a.table.loc[rows, "label"], a.table.loc[rows, "pred"], b.table.loc[rows, "pred"])
+        codes = {label: i for i, label in enumerate(sorted(set().union(*columns)))}
+        out[track] = paired_difference(*(column.map(codes).to_numpy() for column in columns))
+    return out
 
 
 def split_waf(table: pd.DataFrame, split: str) -> float | None:
