@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.adaptation.holdout import EarlyStop, split_rows
+from pipeline.adaptation.holdout import EarlyStop, holdout_key, split_rows
 from pipeline.atomic import replaced_folder, write_note
 from pipeline.config.adapt import ADAPTABLE, AdaptConfig
 from pipeline.config.layers import select_layers
@@ -43,7 +43,7 @@ SUMMARY = "adapt.json"
 class LabeledAudio:
     waves: list[np.ndarray]
     y: np.ndarray  # label indices
-    groups: list[str]  # a noisy copy's clean clip, else the clip itself
+    groups: list[str]  # holdout_key of each clip
     skipped: list[str] = field(default_factory=list)  # clips whose audio could not be decoded
 
 
@@ -59,7 +59,7 @@ def labeled_audio(manifest: Manifest, labels: list[str], split: str, max_seconds
             continue
         out.waves.append(decoded.data[: int(max_seconds * SAMPLE_RATE)].astype(np.float32))
         y.append(labels.index(row["label"]))
-        out.groups.append(row.get("source") or row["name"])
+        out.groups.append(holdout_key(row))
     out.y = np.array(y, np.int64)
     return out
 

@@ -1,9 +1,10 @@
-"""What the adaptation stages share: a held-out part of the labeled clips (a clip and its noisy copies
-always on the same side) and early stopping on its cross-entropy, steadier than WAF on a few dozen clips."""
+"""What the adaptation stages share: a held-out part of the labeled clips (a clip and its noisy copies,
+and every clip of a manifest `group`, always on the same side) and early stopping on its cross-entropy,
+steadier than WAF on a few dozen clips."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,9 +12,15 @@ import pandas as pd
 import torch
 
 
+def holdout_key(row: Mapping[str, str]) -> str:
+    """What keeps clips on one side: the manifest's `group` (speaker, dialogue), else a noisy copy's clean
+    clip, else the clip itself."""
+    return row.get("group") or row.get("source") or row["name"]
+
+
 def holdout_mask(groups: list[str], y: np.ndarray, share: float, seed: int) -> np.ndarray:
-    """True for held-out clips: `share` of each label's clean clips (`groups`: a copy's clean clip, else
-    the clip itself), with their noisy copies."""
+    """True for held-out clips: `share` of each label's groups (`groups`: holdout_key per clip; a group
+    counts under its first clip's label), with all their clips."""
     rng = np.random.default_rng(seed)
     first = pd.DataFrame({"group": groups, "y": y}).drop_duplicates("group")
     held: set[str] = set()

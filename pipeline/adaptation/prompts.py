@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pipeline.adaptation.holdout import EarlyStop, split_rows
+from pipeline.adaptation.holdout import EarlyStop, holdout_key, split_rows
 from pipeline.atomic import replaced_folder
 from pipeline.config.prompt import PromptConfig
 from pipeline.features.models import LoadedModel
@@ -39,7 +39,7 @@ class LabeledFrames:
     frames: np.ndarray  # (N, K, D) the frozen set's frame embeddings
     mask: np.ndarray  # (N, K) real frames
     y: np.ndarray  # label indices
-    groups: list[str]  # a noisy copy's clean clip, else the clip itself
+    groups: list[str]  # holdout_key of each clip
 
 
 def labeled_frames(rows: pd.DataFrame, arrays: StoreArrays, labels: list[str], split: str) -> LabeledFrames:
@@ -48,7 +48,7 @@ def labeled_frames(rows: pd.DataFrame, arrays: StoreArrays, labels: list[str], s
     chosen = rows["split"].isin([split, f"{split}_noise"]) & rows["label"].isin(labels) & arrays.ok
     picked = np.flatnonzero(chosen.to_numpy())
     kept = rows.iloc[picked]
-    groups = [s or n for s, n in zip(kept.get("source", kept["name"]).fillna(""), kept["name"], strict=True)]
+    groups = [holdout_key(row) for row in kept.to_dict("records")]
     y = np.array([labels.index(label) for label in kept["label"]], np.int64)
     return LabeledFrames(arrays.frames[picked], arrays.frame_mask[picked], y, groups)
 

@@ -74,12 +74,18 @@ def import_csv_cmd(
     table: Path = typer.Argument(..., help="CSV with name, split, label, text[, video, audio]."),
     out: Path = typer.Option(None, "--out", help="Manifest to write (default: TABLE's folder/manifest.csv)."),
     labels: str = IMPORT_LABELS_OPTION,
+    group: str = typer.Option(
+        "",
+        "--group",
+        help="Column of TABLE holding each clip's speaker, dialogue or session: it becomes the manifest's "
+        "`group`, and cross-validation folds never split a group (a column named `group` is kept as it is).",
+    ),
 ) -> None:
     """Write a manifest from a generic table (only name and split are required); media paths are relative
     to the table's folder. Then `mer init MANIFEST` points the project at it."""
     with user_errors():
         target = out or table.parent / "manifest.csv"
-        _checked_write(_rebase(import_csv(table), table.parent, target), target, labels)
+        _checked_write(_rebase(import_csv(table, group), table.parent, target), target, labels)
 
 
 def _rebase(rows, source_root: Path, target: Path):

@@ -63,7 +63,12 @@ def _plan(profile: CorpusProfile, values: Params, settings: dict) -> list[str]:
             if profile.count(split)
             else f"no {split} clips: an all-absent set"
         ),
-        f"  train: {values.train.model} on {profile.labeled.get('train', 0)} labeled clips",
+        f"  train: {values.train.model} on {profile.labeled.get('train', 0)} labeled clips, "
+        + (
+            f"{profile.train_groups} groups (folds keep each group whole)"
+            if profile.train_groups
+            else "no `group` column (folds may split a speaker or dialogue: mer corpus import-csv --group)"
+        ),
         _scored_line("score@semi", "test", profile.labeled.get("test", 0)),
         _scored_line("score@noise", "test_noise", profile.labeled.get(source, 0))
         if source

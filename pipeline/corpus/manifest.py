@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ("name", "split", "video", "audio", "text", "label", "openset")
 REQUIRED_COLUMNS = ("name", "split")  # every other column may be absent: it reads as empty
-OPTIONAL_COLUMNS = ("face", "source")  # source: the clip a corrupted copy was made from
+# source: the clip a corrupted copy was made from; group: speaker, dialogue or session (folds never split one)
+OPTIONAL_COLUMNS = ("face", "source", "group")
 KNOWN_SPLITS = ("train", "test", "test_noise", "unlabeled")
 # The manifest `corrupt` derives from the source corpus (dvc.yaml's `derived`): every later stage reads it.
 DERIVED_MANIFEST = Path("data/corpus/manifest.csv")
@@ -294,7 +295,7 @@ def warn_missing_media(manifest: Manifest, show: int = 10) -> list[tuple[str, st
 
 
 def write_manifest(rows: pd.DataFrame, path: str | Path) -> Path:
-    """Write rows in the contract's column order (plus `face` / `source` when any row has one)."""
+    """Write rows in the contract's column order (plus `face` / `source` / `group` when any row has one)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = rows.copy()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from pipeline.config.base import ParamError
 from pipeline.corpus.manifest import Manifest
 from pipeline.demo import EMOTIONS
@@ -19,6 +21,7 @@ class CorpusProfile:
     train_classes: dict[str, int]  # labeled train clips per label
     openset: dict[str, int]  # clips with an OV set per split
     uncropped: int = 0  # clips with a video and no face stack (what the `faces` stage would crop)
+    train_groups: int = 0  # distinct `group` values among labeled train clips (0: the manifest has none)
 
     def count(self, split: str) -> int:
         return self.splits.get(split, 0)
@@ -72,14 +75,21 @@ def corpus_profile(manifest: Manifest) -> CorpusProfile:
         train_classes=rows.loc[has["label"] & (rows["split"] == "train"), "label"].value_counts().to_dict(),
         openset=rows.loc[has["openset"], "split"].value_counts().sort_index().to_dict(),
         uncropped=int((has["video"] & ~has["face"]).sum()),
+        train_groups=group_count(rows.loc[has["label"] & (rows["split"] == "train"), "group"]),
     )
+
+
+def group_count(groups: pd.Series) -> int:
+    """How many groups folds can deal out (a clip without a group is one of its own); 0 when none has one."""
+    named = groups[groups != ""]
+    return named.nunique() + len(groups) - len(named) if len(named) else 0
 
 
 def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str, str]) -> dict[str, Any]:
     """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is: train.sets keeps the sets
     of `sets` (name -> modality, in train.sets order; "" for a store imported without a features.sets entry,
-    kept) whose modality the corpus has; train.folds only when
-    the rarest training class has fewer clips than `folds` (stratified folds need one of each per fold)."""
+    kept) whose modality the corpus has; train.folds only when the rarest training class has fewer clips
+    than `folds` (stratified folds need one of each per fold) or the training clips form fewer groups."""
     fused = [name for name, modality in sets.items() if not modality or modality in profile.modalities]
     if not fused:
         raise ParamError(
@@ -99,7 +109,7 @@ def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str
         "train.noise_augment": bool(augment),
         "selftrain.truth": "",
     }
-    rarest = profile.rarest_class()[1]
-    if rarest < folds:
-        settings["train.folds"] = rarest
+    most = min(profile.rarest_class()[1], profile.train_groups or folds)
+    if most < folds:
+        settings["train.folds"] = most
     return settings

@@ -1,4 +1,5 @@
-"""Stratified K-fold training: out-of-fold predictions for labeled rows, fold-averaged logits elsewhere."""
+"""Stratified (group) K-fold training: out-of-fold predictions for labeled rows, fold-averaged logits
+elsewhere."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from pipeline.config.base import ParamError
 from pipeline.config.train import TrainConfig
@@ -45,8 +46,12 @@ class Augmentation:
         return self.rows[np.isin(self.source_rows, fold_train_rows)]
 
 
-def folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified, shuffled, seeded: the same labels and seed give the same folds."""
+def folds(
+    y: np.ndarray, k: int, seed: int, groups: np.ndarray | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified, shuffled, seeded: the same labels, groups and seed give the same folds. With `groups`
+    (the manifest's `group` per row; "" is a group of its own) no group is split across folds, so a
+    speaker's other clips never help score that speaker."""
     counts = np.bincount(y)
     present = counts[counts > 0]
     if len(present) < 2 or present.min() < k:
@@ -54,7 +59,23 @@ def folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray
             f"train.folds = {k} needs at least {k} training clips of every class present; the "
             f"smallest class has {present.min() if len(present) else 0} (lower train.folds)"
         )
-    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    if groups is None or not any(groups):
+        return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    ids = group_ids(groups)
+    if ids.max() + 1 < k:
+        raise ParamError(
+            f"train.folds = {k} needs at least {k} groups among the training clips (manifest column "
+            f"`group`); they form {ids.max() + 1}: lower train.folds"
+        )
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y, ids))
+
+
+def group_ids(groups: np.ndarray) -> np.ndarray:
+    """One integer per group, in order of first appearance; a row without a group is a group of its own."""
+    keys = [g if g else f"\0{row}" for row, g in enumerate(groups)]
+    first: dict[str, int] = {}
+    return np.array([first.setdefault(key, len(first)) for key in keys], np.int64)
 
 
 def run_group(jobs: list[FoldJob]) -> list[FoldOutput]:
@@ -88,8 +109,9 @@ def cross_validate(
     cfg: TrainConfig,
     extra_rows: np.ndarray | None = None,
     augment: Augmentation | None = None,
+    groups: np.ndarray | None = None,
 ) -> CVResult:
-    """`y` and `weights` cover all rows (y = -1 where unlabeled); rows are index arrays.
+    """`y`, `weights` and `groups` cover all rows (y = -1 where unlabeled); rows are index arrays.
 
     `extra_rows` (pseudo-labeled clips) join every fold's training set and never its validation set,
     so validation scores stay on human labels. `augment` rows (corrupted copies) join the folds that
@@ -100,7 +122,7 @@ def cross_validate(
     parallel processes, each with its share of the CPU threads; every fold has its own seed and random
     draws, so what it learns does not depend on the order they finish in or on which folds share a stack.
     """
-    splits = folds(y[train_rows], cfg.folds, cfg.seed)
+    splits = folds(y[train_rows], cfg.folds, cfg.seed, None if groups is None else groups[train_rows])
     extra = np.zeros(0, np.int64) if extra_rows is None else extra_rows
     augment = augment or Augmentation(np.zeros(0, np.int64), np.zeros(0, np.int64))
     workers = min(cfg.fold_workers, len(splits))

@@ -2,7 +2,7 @@
 
 For every stored layer of a set, the cross-validated WAF of a light probe (the `linear` model: a
 standardised multinomial logistic regression) on the labeled training clips that have the set. The
-folds are the training protocol's (train.folds, train.seed); nothing is re-extracted.
+folds are the training protocol's (train.folds, train.seed, the manifest's groups); nothing is re-extracted.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline.config.train import TrainConfig
 from pipeline.features.reader import read_store
 from pipeline.tracks.metrics import waf
+from pipeline.training.cv import folds
 from pipeline.training.linear import logistic
 from pipeline.training.run import LabeledSet
 
@@ -34,11 +35,11 @@ def probe_layers(store: Path, data: LabeledSet, cfg: TrainConfig) -> list[LayerS
         return []
     rows = data.train_rows[arrays.ok[data.train_rows]]
     y = data.y[rows]
-    folds = StratifiedKFold(n_splits=cfg.folds, shuffle=True, random_state=cfg.seed)
+    splits = folds(y, cfg.folds, cfg.seed, None if data.groups is None else data.groups[rows])
     probe = make_pipeline(StandardScaler(), logistic(cfg))
     scores = []
     for index, layer in enumerate(arrays.layers):
-        predicted = cross_val_predict(probe, arrays.utt[rows, index], y, cv=folds)
+        predicted = cross_val_predict(probe, arrays.utt[rows, index], y, cv=splits)
         scores.append(LayerScore(layer, waf(y, predicted)))
     return scores
 

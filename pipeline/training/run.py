@@ -22,14 +22,16 @@ from pipeline.training.views import View
 
 @dataclass
 class LabeledSet:
-    """Rows of the manifest with label ids (-1 unlabeled), per-row training weights, and the labeled
-    corrupted copies of training clips (manifest column `source`), each tied to its clean clip's row."""
+    """Rows of the manifest with label ids (-1 unlabeled), per-row training weights, the labeled
+    corrupted copies of training clips (manifest column `source`), each tied to its clean clip's row, and
+    each row's `group` ("" for none; None: the manifest has no groups)."""
 
     names: list[str]
     splits: np.ndarray
     y: np.ndarray
     weights: np.ndarray
     copies: Augmentation
+    groups: np.ndarray | None = None
 
     @property
     def train_rows(self) -> np.ndarray:
@@ -58,7 +60,9 @@ def labeled_set(manifest: Manifest, labels: list[str], cfg: TrainConfig | None =
     names, splits = list(rows["name"]), rows["split"].to_numpy()
     y = np.array([index.get(label, -1) for label in rows["label"]], np.int64)
     copies = noisy_copies(names, rows["source"].to_numpy(), y, training_rows(splits, y))
-    data = LabeledSet(names, splits, y, np.ones(len(rows), np.float32), copies)
+    groups = rows["group"].to_numpy(str)
+    weights = np.ones(len(rows), np.float32)
+    data = LabeledSet(names, splits, y, weights, copies, groups if any(groups) else None)
     if cfg is not None:
         augmentation(data, cfg)
     return data
@@ -117,6 +121,7 @@ def train(
         cfg,
         extra_rows,
         augmentation(data, cfg),
+        data.groups,
     )
 
 
