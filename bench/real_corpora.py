@@ -40,8 +40,8 @@ from pipeline.config.params import Params, load_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
 from pipeline.params_file import set_keys
 from pipeline.tracks.metrics import paired_difference, score_intervals, waf
-from pipeline.training.cv import folds
 from pipeline.training.run import labeled_set, train
+from pipeline.training.splits import folds
 from pipeline.training.views import pooled, views_from_params
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

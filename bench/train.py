@@ -27,9 +27,10 @@ from torch.utils.data import DataLoader, Dataset
 
 from pipeline.config.train import TrainConfig
 from pipeline.tracks.metrics import waf
-from pipeline.training.cv import cross_validate, folds
+from pipeline.training.cv import cross_validate
 from pipeline.training.device import training_device
 from pipeline.training.fit import build_model, to_tensors
+from pipeline.training.splits import folds
 from pipeline.training.views import View, standardize
 
 DIMS = {"audio": 1024, "video": 768, "text": 4096}

@@ -4,7 +4,9 @@ set (align, adapt, prompt) against its frozen set, alone and fused (`adapted`). 
 a paired difference with its 95% bootstrap interval (the same resampled test clips for both sides): each
 subset minus all sets (`minus_all_sets`), the fusion model minus the linear baseline, adapted minus frozen.
 
-Usage: ablation.py MANIFEST FEATURES_DIR OUT_JSON
+With train.model: auto, every comparison trains the model the `train` stage chose (TRAIN_SUMMARY).
+
+Usage: ablation.py MANIFEST FEATURES_DIR TRAIN_SUMMARY OUT_JSON
 """
 
 import json
@@ -17,12 +19,20 @@ from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.adapted import ROLES, compare_adapted
-from pipeline.training.run import LabeledSet, Scored, ablation, labeled_set, paired, score_subset
+from pipeline.training.run import (
+    LabeledSet,
+    Scored,
+    ablation,
+    labeled_set,
+    paired,
+    score_subset,
+    trained_config,
+)
 from pipeline.training.views import View, views_from_params
 
 
-def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None:
-    labels, cfg = params.labels, params.train
+def main(params: Params, manifest_path: Path, features: Path, summary: Path, out: Path) -> None:
+    labels, cfg = params.labels, trained_config(params.train, summary)
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = views_from_params(params.train, features, data.names)
     scored = ablation(data, views, labels, cfg, TRACK_SPLITS)
@@ -33,7 +43,7 @@ def main(params: Params, manifest_path: Path, features: Path, out: Path) -> None
     adapted = compare_adapted(data, params, cfg, features, TRACK_SPLITS, done=scored)
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "model": cfg.model,
+        "model": cfg.model if params.train.model == cfg.model else f"{params.train.model} ({cfg.model})",
         "sets": {v.name: v.modality for v in views},
         "waf": results,
         "minus_all_sets": {k: paired(s, every, TRACK_SPLITS) for k, s in scored.items() if s is not every},

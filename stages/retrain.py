@@ -19,7 +19,7 @@ from pipeline.tables import read_table, write_table
 from pipeline.tracks.metrics import shown, signed
 from pipeline.tracks.score import TRACK_SPLITS
 from pipeline.training.pseudo_labels import annotations_for, precision, read_truth, select
-from pipeline.training.run import labeled_set, split_waf
+from pipeline.training.run import labeled_set, split_waf, trained_config
 from pipeline.training.selftrain import RoundReport, run_rounds
 from pipeline.training.views import views_from_params
 
@@ -52,8 +52,8 @@ def main(
     metrics_path: Path,
     plots: Path,
 ) -> None:
-    labels, train_cfg = params.labels, params.train
-    cfg = params.selftrain
+    labels, cfg = params.labels, params.selftrain
+    train_cfg = trained_config(params.train, teacher_path.parent / "summary.json")
     truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, train_cfg)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import StratifiedKFold
 
-from pipeline.adaptation.holdout import holdout_key, holdout_mask
+from pipeline.adaptation.holdout import holdout_key
 from pipeline.config.base import ParamError
 from pipeline.config.train import TrainConfig, ViewSpec
 from pipeline.corpus.generic_csv import import_csv
@@ -17,9 +17,10 @@ from pipeline.corpus.profile import corpus_profile, params_for
 from pipeline.errors import BadInput
 from pipeline.features.store import Batch, StoreInfo, write_shard
 from pipeline.tracks.metrics import waf
-from pipeline.training.cv import Augmentation, folds
+from pipeline.training.cv import Augmentation, stopping_split
 from pipeline.training.probe import probe_layers
 from pipeline.training.run import LabeledSet, labeled_set, train
+from pipeline.training.splits import folds, holdout_mask
 from pipeline.training.views import load_views
 from tests.conftest import LABELS, manifest_row, write_test_manifest
 
@@ -137,3 +138,19 @@ def test_the_adaptation_holdout_keeps_a_speaker_and_its_noisy_copies_on_one_side
         assert len({h for h, row in zip(held, rows, strict=True) if row["group"] == speaker}) == 1
     assert 0 < held.sum() < len(rows)
     assert holdout_key({"name": "x_noise", "source": "x", "group": ""}) == "x"
+
+
+def test_early_stopping_watches_held_out_training_groups_never_the_validation_fold():
+    y, groups = _labels_and_groups()
+    rows = np.arange(len(y))
+    check_rows = rows[groups == "spk00"]
+    train_rows = rows[groups != "spk00"]
+    fit, watched = stopping_split(train_rows, y, groups, TrainConfig(model="mlp"), seed=0)
+    assert set(fit) | set(watched) == set(train_rows) and not set(fit) & set(watched)
+    assert not set(watched) & set(check_rows)
+    assert not set(groups[fit]) & set(groups[watched])  # whole speakers
+    assert 0.1 < len(watched) / len(train_rows) < 0.35
+    assert stopping_split(train_rows, y, groups, TrainConfig(model="linear"), 0)[1] is None
+    assert stopping_split(train_rows, y, None, TrainConfig(model="mlp", stop_share=0.0), 0)[1] is None
+    fit, watched = stopping_split(train_rows, y, None, TrainConfig(model="mlp"), 0)
+    assert len(watched) and not set(fit) & set(watched)  # no groups: clips held out one by one

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from pipeline.config.train import TrainConfig
-from pipeline.training.cv import cross_validate, fold_groups, folds
+from pipeline.training.cv import cross_validate, fold_groups
 from pipeline.training.fit import (
     FoldInputs,
     FoldJob,
@@ -19,6 +19,7 @@ from pipeline.training.fit import (
     seeded_models,
     to_tensors,
 )
+from pipeline.training.splits import folds
 from pipeline.training.stacking import fold_state, stack, stackable
 from pipeline.training.views import View, row_mask, standardize
 

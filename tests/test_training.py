@@ -19,7 +19,7 @@ from pipeline.features.reader import read_store
 from pipeline.features.store import Batch, StoreInfo, write_shard
 from pipeline.tracks.metrics import track_metrics, waf
 from pipeline.tracks.score import score_split, submission
-from pipeline.training.cv import Augmentation, cross_validate, folds
+from pipeline.training.cv import Augmentation, cross_validate
 from pipeline.training.fit import build_model, to_tensors
 from pipeline.training.models.parts import drop_modalities
 from pipeline.training.probe import best_layers, probe_layers
@@ -32,6 +32,7 @@ from pipeline.training.run import (
     train,
     training_rows,
 )
+from pipeline.training.splits import folds
 from pipeline.training.views import View, load_views
 from tests.conftest import LABELS, manifest_row, write_test_manifest
 

@@ -8,27 +8,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import torch
+
+from pipeline.training.splits import holdout_mask
 
 
 def holdout_key(row: Mapping[str, str]) -> str:
     """What keeps clips on one side: the manifest's `group` (speaker, dialogue), else a noisy copy's clean
     clip, else the clip itself."""
     return row.get("group") or row.get("source") or row["name"]
-
-
-def holdout_mask(groups: list[str], y: np.ndarray, share: float, seed: int) -> np.ndarray:
-    """True for held-out clips: `share` of each label's groups (`groups`: holdout_key per clip; a group
-    counts under its first clip's label), with all their clips."""
-    rng = np.random.default_rng(seed)
-    first = pd.DataFrame({"group": groups, "y": y}).drop_duplicates("group")
-    held: set[str] = set()
-    for _, members in first.groupby("y"):
-        names = sorted(members["group"])
-        if len(names) > 1:
-            held |= set(rng.choice(names, max(1, round(share * len(names))), replace=False).tolist())
-    return np.array([g in held for g in groups])
 
 
 def split_rows(groups: list[str], y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

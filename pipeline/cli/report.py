@@ -55,6 +55,25 @@ def _note(m: dict) -> str:
     return f"  ({m['note']})" if "note" in m else ""
 
 
+def selection_lines(summary: dict | None) -> list[str]:
+    """train.model: auto's candidates (data/train/summary.json), best first, and what it chose."""
+    selection = (summary or {}).get("selection")
+    if not selection:
+        return []
+    aware = selection["selection_aware_cv_waf"]["waf"]
+    lines = [
+        f"train.model auto chose {selection['chosen']}; out-of-fold CV WAF on train (fold mean ± sd), "
+        f"the choice's own estimate {shown(aware)} (each fold scored by the other folds' winner):"
+    ]
+    ranked = sorted(selection["candidates"], key=lambda c: -c["cv_waf"])
+    lines += [
+        f"  {c['name']:20} {shown(c['cv_waf'])}  ({c['fold_mean']:.4f} ± {c['fold_std']:.4f})  "
+        f"{c['seconds']:.0f} s"
+        for c in ranked
+    ]
+    return lines
+
+
 def _track_lines(folder: Path) -> list[str]:
     lines = []
     for track in ("semi", "noise"):
@@ -143,13 +162,15 @@ def report(
     params: Path = typer.Option(Path("params.yaml"), help="params.yaml of the project."),
     data: Path = typer.Option(Path("data"), help="The project's data folder."),
 ) -> None:
-    """Print the corpus, the encoders (marking random stand-ins), the track scores with their 95% bootstrap
-    intervals (clips resampled), the ablation and each adapted set against its frozen one."""
+    """Print the corpus, the encoders (marking random stand-ins), train.model auto's candidates and choice,
+    the track scores with their 95% bootstrap intervals (clips resampled), the ablation and each adapted
+    set against its frozen one."""
     with user_errors():
         values = check_params(params)
     lines = [f"source corpus: {values.dataset.manifest}"]
     lines += _corpus_lines(data.parent / DERIVED_MANIFEST) + _noise_lines(
         data / "corpus" / "noisy" / "corruption.csv"
     )
-    lines += _encoder_lines(values) + _track_lines(data / "metrics")
+    lines += _encoder_lines(values) + selection_lines(_load(data / "train" / "summary.json"))
+    lines += _track_lines(data / "metrics")
     typer.echo("\n".join(lines))

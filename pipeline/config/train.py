@@ -12,13 +12,14 @@ from pipeline.config.features import SET_NAME, Layers
 
 Model = Literal["attention", "conv_attention", "mlp", "lightgbm", "lightgbm_stack", "linear"]
 MODELS = get_args(Model)
+AUTO = "auto"  # train.model: choose among train.auto_models by cross-validation (pipeline.training.selection)
 Combine = Literal["sum", "mean", "concat", "learned"]
 
 
 class TrainConfig(Section):
     """The training hyperparameters (the sets and views are the stage's, in TrainSection)."""
 
-    model: Model = "conv_attention"
+    model: Literal["auto", Model] = "conv_attention"
     folds: between(int, 2, 50) = 5
     seed: int = 0
     hidden_dim: between(int, 4, 8192) = 128
@@ -29,6 +30,7 @@ class TrainConfig(Section):
     batch_size: between(int, 1, 1 << 16) = 32
     max_epochs: between(int, 1, 100_000) = 100
     patience: between(int, 1, 100_000) = 15
+    stop_share: between(float, 0.0, 0.5) = 0.2  # of a fold's training clips, watched by early stopping
     modality_dropout: between(float, 0.0, 0.95) = 0.3
     class_weights: bool = False
     noise_augment: bool = True  # also train on corrupted copies of the training clips
@@ -38,6 +40,14 @@ class TrainConfig(Section):
     linear_c: between(float, 1e-6, 1e6) = 1.0  # linear: inverse L2 strength of the logistic regression
     fold_workers: between(int, 1, 64) = 1  # folds trained in parallel processes
     device: str = "auto"  # auto: cuda when torch sees a GPU, else cpu
+    auto_models: list[Model] = ["linear", "lightgbm", "mlp", "attention", "conv_attention"]
+
+    @field_validator("auto_models")
+    @classmethod
+    def _auto_models(cls, models: list[str]) -> list[str]:
+        if not models or len(set(models)) != len(models):
+            raise ValueError(f"must be a non-empty list of distinct models, got {models!r}")
+        return models
 
     @field_validator("device")
     @classmethod

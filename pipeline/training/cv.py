@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from pipeline.config.base import ParamError
 from pipeline.config.train import TrainConfig
 from pipeline.parallel import process_map
 from pipeline.training.boosting import fit_lightgbm, fit_stacker
 from pipeline.training.fit import FoldJob, FoldOutput, build_model, fit_folds
 from pipeline.training.linear import fit_linear
+from pipeline.training.splits import folds, holdout_mask
 from pipeline.training.stacking import stackable
 from pipeline.training.views import View, row_mask, standardize
 
 log = logging.getLogger(__name__)
 FITTERS = {"lightgbm": fit_lightgbm, "lightgbm_stack": fit_stacker, "linear": fit_linear}
+NO_EARLY_STOPPING = {"linear"}
 
 
 @dataclass
@@ -32,6 +32,8 @@ class CVResult:
     fold_waf: list[float] = field(default_factory=list)
     best_epochs: list[int] = field(default_factory=list)
     states: list[dict] = field(default_factory=list)
+    config: TrainConfig | None = None  # what trained it (train.model: auto's choice)
+    selection: dict | None = None  # train.model: auto's candidates and choice
 
 
 @dataclass(frozen=True)
@@ -46,36 +48,19 @@ class Augmentation:
         return self.rows[np.isin(self.source_rows, fold_train_rows)]
 
 
-def folds(
-    y: np.ndarray, k: int, seed: int, groups: np.ndarray | None = None
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified, shuffled, seeded: the same labels, groups and seed give the same folds. With `groups`
-    (the manifest's `group` per row; "" is a group of its own) no group is split across folds, so a
-    speaker's other clips never help score that speaker."""
-    counts = np.bincount(y)
-    present = counts[counts > 0]
-    if len(present) < 2 or present.min() < k:
-        raise ParamError(
-            f"train.folds = {k} needs at least {k} training clips of every class present; the "
-            f"smallest class has {present.min() if len(present) else 0} (lower train.folds)"
-        )
-    if groups is None or not any(groups):
-        return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
-    ids = group_ids(groups)
-    if ids.max() + 1 < k:
-        raise ParamError(
-            f"train.folds = {k} needs at least {k} groups among the training clips (manifest column "
-            f"`group`); they form {ids.max() + 1}: lower train.folds"
-        )
-    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(y)), y, ids))
-
-
-def group_ids(groups: np.ndarray) -> np.ndarray:
-    """One integer per group, in order of first appearance; a row without a group is a group of its own."""
-    keys = [g if g else f"\0{row}" for row, g in enumerate(groups)]
-    first: dict[str, int] = {}
-    return np.array([first.setdefault(key, len(first)) for key in keys], np.int64)
+def stopping_split(
+    rows: np.ndarray, y: np.ndarray, groups: np.ndarray | None, cfg: TrainConfig, seed: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """A fold's training clips as (fit, watched): train.stop_share of each label's groups (clips without
+    a group: each its own) is held out for early stopping, so the fold's validation clips score a model
+    that did not pick its epoch on them. None: stop on the validation clips (stop_share 0, a model that
+    does not stop early, or too few clips to hold any out)."""
+    if not cfg.stop_share or cfg.model in NO_EARLY_STOPPING:
+        return rows, None
+    named = groups[rows] if groups is not None else [""] * len(rows)
+    keys = [g or f"\0{r}" for r, g in zip(rows, named, strict=True)]
+    held = holdout_mask(keys, y[rows], cfg.stop_share, seed)
+    return (rows[~held], rows[held]) if held.any() else (rows, None)
 
 
 def run_group(jobs: list[FoldJob]) -> list[FoldOutput]:
@@ -127,21 +112,24 @@ def cross_validate(
     augment = augment or Augmentation(np.zeros(0, np.int64), np.zeros(0, np.int64))
     workers = min(cfg.fold_workers, len(splits))
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
-    jobs = [
-        FoldJob(
-            views,
-            y,
-            weights,
-            np.concatenate([train_rows[a], augment.for_training(train_rows[a]), extra]),
-            train_rows[b],
-            predict_rows,
-            classes,
-            cfg,
-            cfg.seed * 1000 + k,
-            threads,
+    jobs = []
+    for k, (a, b) in enumerate(splits):
+        fit, watched = stopping_split(train_rows[a], y, groups, cfg, cfg.seed * 1000 + k)
+        jobs.append(
+            FoldJob(
+                views,
+                y,
+                weights,
+                np.concatenate([fit, augment.for_training(fit), extra]),
+                train_rows[b],
+                predict_rows,
+                classes,
+                cfg,
+                cfg.seed * 1000 + k,
+                threads,
+                watched,
+            )
         )
-        for k, (a, b) in enumerate(splits)
-    ]
     together = cfg.model not in FITTERS and stackable(build_model(views, classes, cfg))
     groups = (
         fold_groups([len(job.train) for job in jobs], workers)
@@ -170,6 +158,7 @@ def cross_validate(
             out.best_waf,
             out.best_epoch,
         )
+    result.config = cfg
     votes = np.stack([out.predict_logits.argmax(axis=1) for out in outputs])
     result.agreement = (votes == result.predict_logits.argmax(axis=1)).mean(axis=0)
     return result

@@ -48,6 +48,11 @@ class FoldJob:
     cfg: TrainConfig
     seed: int
     threads: int = 0  # torch threads in this fold's process (0: leave as is)
+    stop: np.ndarray | None = None  # rows early stopping watches (None: the validation rows)
+
+    @property
+    def watched(self) -> np.ndarray:
+        return self.val if self.stop is None else self.stop
 
 
 def steps(view: View) -> int:
@@ -218,8 +223,8 @@ def _train(
     data: FoldInputs,
     jobs: list[FoldJob],
 ) -> list[FoldOutput]:
-    """AdamW on every fold still training; a fold leaves the stack when its validation WAF has not
-    improved for `patience` epochs, keeping its best epoch's weights."""
+    """AdamW on every fold still training; a fold leaves the stack when the WAF on its watched rows
+    (FoldJob.stop) has not improved for `patience` epochs, keeping its best epoch's weights."""
     cfg = jobs[0].cfg
     stacked = net is not models[0]
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
@@ -237,7 +242,8 @@ def _train(
         stopped = []
         for position, f in enumerate(active):
             state = fold_state(net, position) if stacked else net.state_dict()
-            score = waf(jobs[f].y[jobs[f].val], data.logits(models[f], state, f, jobs[f].val).argmax(axis=1))
+            watched = jobs[f].watched
+            score = waf(jobs[f].y[watched], data.logits(models[f], state, f, watched).argmax(axis=1))
             if score > best[f][0]:
                 best[f] = (
                     score,

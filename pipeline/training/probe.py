@@ -17,9 +17,9 @@ from sklearn.preprocessing import StandardScaler
 from pipeline.config.train import TrainConfig
 from pipeline.features.reader import read_store
 from pipeline.tracks.metrics import waf
-from pipeline.training.cv import folds
 from pipeline.training.linear import logistic
 from pipeline.training.run import LabeledSet
+from pipeline.training.splits import folds
 
 
 @dataclass(frozen=True)

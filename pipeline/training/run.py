@@ -12,11 +12,13 @@ import pandas as pd
 import torch
 
 from pipeline.config.base import ParamError
-from pipeline.config.train import TrainConfig
+from pipeline.config.train import AUTO, TrainConfig
 from pipeline.corpus.manifest import Manifest
 from pipeline.tables import write_table
 from pipeline.tracks.metrics import paired_difference, waf
 from pipeline.training.cv import Augmentation, CVResult, cross_validate, softmax
+from pipeline.training.selection import candidates, select
+from pipeline.training.splits import folds
 from pipeline.training.views import View
 
 
@@ -54,7 +56,8 @@ def noisy_copies(names: list[str], sources: np.ndarray, y: np.ndarray, trained: 
 
 
 def labeled_set(manifest: Manifest, labels: list[str], cfg: TrainConfig | None = None) -> LabeledSet:
-    """With `cfg`, a train.noise_augment that has no copies to use stops here, before any store is read."""
+    """With `cfg`, a train.noise_augment that has no copies to use stops here, before any store is read
+    (train.model: auto tries noise augmentation only where there are copies)."""
     index = {label: i for i, label in enumerate(labels)}
     rows = manifest.rows
     names, splits = list(rows["name"]), rows["split"].to_numpy()
@@ -63,7 +66,7 @@ def labeled_set(manifest: Manifest, labels: list[str], cfg: TrainConfig | None =
     groups = rows["group"].to_numpy(str)
     weights = np.ones(len(rows), np.float32)
     data = LabeledSet(names, splits, y, weights, copies, groups if any(groups) else None)
-    if cfg is not None:
+    if cfg is not None and cfg.model != AUTO:
         augmentation(data, cfg)
     return data
 
@@ -110,7 +113,24 @@ def train(
     extra_rows: np.ndarray | None = None,
 ) -> CVResult:
     """Cross-validate on the labeled clips; `extra_rows` (pseudo-labeled) join every fold's training, and
-    with train.noise_augment each corrupted copy joins the folds that train on its source clip."""
+    with train.noise_augment each corrupted copy joins the folds that train on its source clip. With
+    train.model: auto, every candidate is cross-validated and the best one's result returned."""
+    if cfg.model != AUTO:
+        return _cross_validate(data, views, labels, cfg, extra_rows)
+    rows = data.train_rows
+    splits = folds(data.y[rows], cfg.folds, cfg.seed, None if data.groups is None else data.groups[rows])
+    pool = candidates(cfg, len(data.copies.rows) > 0)
+    fold_rows = [b for _, b in splits]
+    _, result, summary = select(
+        lambda c: _cross_validate(data, views, labels, c, extra_rows), data.y[rows], fold_rows, pool
+    )
+    result.selection = summary
+    return result
+
+
+def _cross_validate(
+    data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, extra_rows: np.ndarray | None
+) -> CVResult:
     return cross_validate(
         views,
         data.y,
@@ -136,16 +156,26 @@ def write_outputs(
             torch.save(state, out / f"fold_{k}.pt")
     train_rows = data.train_rows
     summary = {
-        "model": cfg.model,
-        "config": cfg.hyperparameters(),
+        "model": f"{cfg.model} ({result.selection['chosen']})" if result.selection else cfg.model,
+        "config": result.config.hyperparameters(),
         "oof_waf": waf(data.y[train_rows], result.oof_logits.argmax(axis=1)),
         "fold_scores": result.fold_waf,
         "best_epochs": result.best_epochs,
         "n_train": int(len(train_rows)),
         "encoders": encoder_notes(views),
     }
+    if result.selection:
+        summary["selection"] = result.selection
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return table
+
+
+def trained_config(cfg: TrainConfig, summary: Path) -> TrainConfig:
+    """train.model: auto as the `train` stage resolved it (its summary.json), so the student and the
+    ablation train the teacher's model without choosing again; any other model as it is."""
+    if cfg.model != AUTO:
+        return cfg
+    return cfg.model_copy(update=json.loads(summary.read_text())["config"])
 
 
 def ablation_subsets(views: list[View]) -> list[list[View]]:
