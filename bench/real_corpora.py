@@ -35,6 +35,7 @@ from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from pipeline.cli.report import selection_lines
 from pipeline.config.base import validated
 from pipeline.config.params import Params, load_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
@@ -171,11 +172,12 @@ def main() -> None:
     )
     ref_oof, ref_test = reference(x, data.y, train_rows, test_rows, splits)
 
+    summary = json.loads(Path("data/train/summary.json").read_text())
     predictions = pd.read_csv("data/train/predictions.csv", keep_default_na=False)
     index = {label: i for i, label in enumerate(params.labels)}
     pipeline_pred = predictions["pred"].map(index).to_numpy()
     rows = {
-        f"pipeline default ({cfg.model})": (pipeline_pred[train_rows], pipeline_pred[test_rows], repro_s),
+        f"pipeline default ({summary['model']})": (pipeline_pred[train_rows], pipeline_pred[test_rows], repro_s),
         "logreg (scikit-learn)": (ref_oof, ref_test, None),
     }
     for model in [m for m in args.models.split(",") if m]:
@@ -217,6 +219,8 @@ def main() -> None:
             ]
         cells.append("" if row["seconds"] is None else f"{row['seconds']:.0f}")
         print("| " + " | ".join(cells) + " |")
+    report["selection"] = summary.get("selection")
+    print("\n".join(selection_lines(summary)))
     out = args.out or Path(f"bench/results/real_{args.corpus}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config.base import ParamError
+from pipeline.config.train import AUTO
 from pipeline.corpus.manifest import Manifest
 from pipeline.demo import EMOTIONS
 
@@ -86,7 +87,8 @@ def group_count(groups: pd.Series) -> int:
 
 
 def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str, str]) -> dict[str, Any]:
-    """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is: train.sets keeps the sets
+    """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is: train.model auto (the model
+    chosen by cross-validation on this corpus, not the demo's); train.sets keeps the sets
     of `sets` (name -> modality, in train.sets order; "" for a store imported without a features.sets entry,
     kept) whose modality the corpus has; train.folds only when the rarest training class has fewer clips
     than `folds` (stratified folds need one of each per fold) or the training clips form fewer groups."""
@@ -107,6 +109,7 @@ def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str
         "corrupt.source_split": noise_source,
         "corrupt.augment_split": augment,
         "train.noise_augment": bool(augment),
+        "train.model": AUTO,
         "selftrain.truth": "",
     }
     most = min(profile.rarest_class()[1], profile.train_groups or folds)
