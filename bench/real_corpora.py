@@ -176,8 +176,9 @@ def main() -> None:
     predictions = pd.read_csv("data/train/predictions.csv", keep_default_na=False)
     index = {label: i for i, label in enumerate(params.labels)}
     pipeline_pred = predictions["pred"].map(index).to_numpy()
+    default = f"pipeline default ({summary['model']})"
     rows = {
-        f"pipeline default ({summary['model']})": (pipeline_pred[train_rows], pipeline_pred[test_rows], repro_s),
+        default: (pipeline_pred[train_rows], pipeline_pred[test_rows], repro_s),
         "logreg (scikit-learn)": (ref_oof, ref_test, None),
     }
     for model in [m for m in args.models.split(",") if m]:
