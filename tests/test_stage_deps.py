@@ -121,7 +121,7 @@ def test_each_stage_lists_exactly_the_code_it_runs(name):
 def test_the_closure_follows_lazy_imports_and_packages():
     """The walk is what the check rests on: a lazy import inside a function counts, so does a package's
     __init__ with code, and a docstring-only __init__ does not."""
-    runs = closure(ROOT / "stages" / "score.py")
+    runs = closure(ROOT / "stages" / "score_ov.py")
     assert "pipeline/tracks/ov_llm.py" in runs  # imported inside predict_sets, only for ov.predictor llm
     assert "pipeline/config/params.py" in runs
     assert "pipeline/tracks/__init__.py" not in runs
@@ -151,3 +151,43 @@ def test_pipeline_has_no_import_cycle():
 
     for start in sorted(graph):
         visit(start, [start])
+
+
+def params_read(files: set[str]) -> set[str]:
+    """The params keys the code reads off a `params` object: `params.a.b` reads a.b; `params.a` alone
+    reads some key of section a."""
+    keys = set()
+    for file in files:
+        for node in ast.walk(ast.parse((ROOT / file).read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "params"
+            ):
+                keys.add(node.attr)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Attribute)
+                and isinstance(node.value.value, ast.Name)
+                and node.value.value.id == "params"
+            ):
+                keys.add(f"{node.value.attr}.{node.attr}")
+    return keys
+
+
+def _declares(declared: list[str], key: str) -> bool:
+    section = key.split(".")[0]
+    if "." not in key:
+        return any(d == section or d.startswith(section + ".") for d in declared)
+    return any(d in (key, section) or key.startswith(d + ".") or d.startswith(key + ".") for d in declared)
+
+
+@pytest.mark.parametrize("name", sorted(_stages()))
+def test_each_stage_declares_the_params_it_reads(name):
+    """A key a stage reads but dvc.yaml does not list would change its output without re-running it."""
+    stage = _stages()[name]
+    script = next(w for w in stage["cmd"].split() if w.startswith("stages/") and w.endswith(".py"))
+    declared = [p if isinstance(p, str) else next(iter(p)) for p in stage.get("params", [])]
+    code = {f for f in closure(ROOT / script) if not f.startswith("pipeline/config/")}  # checks, not reads
+    undeclared = sorted(k for k in params_read(code) if not _declares(declared, k))
+    assert not undeclared, f"dvc.yaml stage {name} reads params {undeclared} but lists only {declared}"
