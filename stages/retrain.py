@@ -57,7 +57,7 @@ def main(
     truth = read_truth(cfg.truth)
     annotations = annotations_for(cfg, labels)
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, train_cfg)
-    views = views_from_params(params.train, features, data.names)
+    views = views_from_params(train_cfg, features, data.names)
     teacher = read_table(teacher_path)
     first = read_table(first_path)
     student, selected, reports = run_rounds(

@@ -74,6 +74,20 @@ def selection_lines(summary: dict | None) -> list[str]:
     return lines
 
 
+def screening_lines(summary: dict | None) -> list[str]:
+    """The sets train.screen_sets kept and dropped (data/train/summary.json), with the linear CV WAF
+    that dropped each."""
+    screening = (summary or {}).get("sets")
+    if not screening:
+        return []
+    dropped = [
+        f"  dropped {d['set']}: linear CV WAF without it {shown(d['without'])}, "
+        f"with it {shown(d['linear_cv_waf_with'])}"
+        for d in screening["dropped"]
+    ]
+    return [f"train.screen_sets kept {', '.join(screening['kept'])}", *dropped]
+
+
 def _track_lines(folder: Path) -> list[str]:
     lines = []
     for track in ("semi", "noise"):
@@ -171,6 +185,7 @@ def report(
     lines += _corpus_lines(data.parent / DERIVED_MANIFEST) + _noise_lines(
         data / "corpus" / "noisy" / "corruption.csv"
     )
-    lines += _encoder_lines(values) + selection_lines(_load(data / "train" / "summary.json"))
+    summary = _load(data / "train" / "summary.json")
+    lines += _encoder_lines(values) + screening_lines(summary) + selection_lines(summary)
     lines += _track_lines(data / "metrics")
     typer.echo("\n".join(lines))

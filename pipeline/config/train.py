@@ -41,6 +41,7 @@ class TrainConfig(Section):
     fold_workers: between(int, 1, 64) = 1  # folds trained in parallel processes
     device: str = "auto"  # auto: cuda when torch sees a GPU, else cpu
     auto_models: list[Model] = ["linear", "lightgbm", "mlp", "attention", "conv_attention"]
+    screen_sets: bool = True  # drop sets whose removal does not lower the linear CV WAF (set_screen)
 
     @field_validator("auto_models")
     @classmethod

@@ -34,6 +34,7 @@ class CVResult:
     states: list[dict] = field(default_factory=list)
     config: TrainConfig | None = None  # what trained it (train.model: auto's choice)
     selection: dict | None = None  # train.model: auto's candidates and choice
+    screening: dict | None = None  # train.screen_sets: the sets kept and dropped
 
 
 @dataclass(frozen=True)

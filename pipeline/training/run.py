@@ -18,6 +18,7 @@ from pipeline.tables import write_table
 from pipeline.tracks.metrics import paired_difference, waf
 from pipeline.training.cv import Augmentation, CVResult, cross_validate, softmax
 from pipeline.training.selection import candidates, select
+from pipeline.training.set_screen import screen
 from pipeline.training.splits import folds
 from pipeline.training.views import View
 
@@ -114,9 +115,28 @@ def train(
 ) -> CVResult:
     """Cross-validate on the labeled clips; `extra_rows` (pseudo-labeled) join every fold's training, and
     with train.noise_augment each corrupted copy joins the folds that train on its source clip. With
-    train.model: auto, every candidate is cross-validated and the best one's result returned."""
-    if cfg.model != AUTO:
-        return _cross_validate(data, views, labels, cfg, extra_rows)
+    train.model: auto, every candidate is cross-validated and the best one's result returned; with
+    train.screen_sets, on the sets that survive set_screen.screen."""
+    screening = None
+    if cfg.screen_sets and len(views) > 1:
+        views, screening = screen(lambda subset: _linear_cv_waf(data, subset, labels, cfg, extra_rows), views)
+    fit = _select if cfg.model == AUTO else _cross_validate
+    result = fit(data, views, labels, cfg, extra_rows)
+    result.screening = screening
+    return result
+
+
+def _linear_cv_waf(
+    data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, extra_rows: np.ndarray | None
+) -> float:
+    linear = cfg.model_copy(update={"model": "linear", "noise_augment": False})
+    result = _cross_validate(data, views, labels, linear, extra_rows)
+    return waf(data.y[data.train_rows], result.oof_logits.argmax(axis=1))
+
+
+def _select(
+    data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, extra_rows: np.ndarray | None
+) -> CVResult:
     rows = data.train_rows
     splits = folds(data.y[rows], cfg.folds, cfg.seed, None if data.groups is None else data.groups[rows])
     pool = candidates(cfg, len(data.copies.rows) > 0)
@@ -166,16 +186,22 @@ def write_outputs(
     }
     if result.selection:
         summary["selection"] = result.selection
+    if result.screening:
+        summary["sets"] = result.screening
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return table
 
 
 def trained_config(cfg: TrainConfig, summary: Path) -> TrainConfig:
-    """train.model: auto as the `train` stage resolved it (its summary.json), so the student and the
-    ablation train the teacher's model without choosing again; any other model as it is."""
-    if cfg.model != AUTO:
+    """The model and sets as the `train` stage resolved them (its summary.json: train.model auto's
+    choice, the sets train.screen_sets kept), so the student and the ablation train the teacher's model
+    without choosing again; a run that chose nothing keeps `cfg`."""
+    if cfg.model != AUTO and not cfg.screen_sets:
         return cfg
-    return cfg.model_copy(update=json.loads(summary.read_text())["config"])
+    trained = json.loads(summary.read_text())
+    update = trained["config"] if cfg.model == AUTO else {}
+    sets = {"sets": trained["sets"]["kept"]} if "sets" in trained else {}
+    return cfg.model_copy(update={**update, **sets, "screen_sets": False})
 
 
 def ablation_subsets(views: list[View]) -> list[list[View]]:
