@@ -4,6 +4,7 @@ uses. Its own file, so the suite's workers share the dvc projects evenly."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -47,3 +48,13 @@ def test_text_only_corpus_runs_the_readme_path_without_noise_copies(text_project
     semi = metrics(project, "semi")
     assert semi["n"] == 6 and semi["waf_ci"][0] <= semi["waf"] <= semi["waf_ci"][1]
     assert "no clips in split 'test_noise'" in metrics(project, "noise")["note"]
+
+
+def test_mer_init_leaves_the_model_to_auto_and_mer_report_shows_its_choice(text_project):
+    project, _ = text_project
+    assert yaml.safe_load((project / "params.yaml").read_text())["train"]["model"] == "auto"
+    summary = json.loads((project / "data/train/summary.json").read_text())
+    chosen = summary["selection"]["chosen"]
+    assert summary["model"] == f"auto ({chosen})"
+    shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
+    assert f"train.model auto chose {chosen}" in shown
