@@ -4,13 +4,12 @@ Usage: score.py semi|noise SPLIT PREDICTIONS TRAIN_SUMMARY METRICS_JSON SUBMISSI
 WAF, accuracy, per-class F1, confusion plot, `name,discrete` submission (the OV track: score_ov.py).
 """
 
-import json
 from pathlib import Path
 
 from pipeline.config.params import Params
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
-from pipeline.tracks.score import write_track
+from pipeline.tracks.score import model_notes, write_track
 
 
 def main(
@@ -23,18 +22,8 @@ def main(
     submission: Path,
     last: Path,
 ) -> None:
-    labels = params.labels
-    trained = json.loads(summary.read_text())
-    notes = {"model": trained["model"], "encoders": trained["encoders"]}
     m = write_track(
-        track,
-        predictions,
-        split,
-        labels,
-        metrics_path,
-        last,
-        submission,
-        notes,
+        track, predictions, split, params.labels, metrics_path, last, submission, model_notes(summary)
     )
     print(
         f"{track.upper()} ({split}): WAF {shown(m.get('waf'))}, accuracy {shown(m.get('acc'))}, n {m['n']}"

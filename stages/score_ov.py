@@ -4,7 +4,6 @@ OV metric.
 Usage: score_ov.py SPLIT PREDICTIONS TRAIN_SUMMARY MANIFEST METRICS_JSON SUBMISSION_CSV SUBMISSION_NPZ
 """
 
-import json
 from pathlib import Path
 
 from pipeline.config.params import Params
@@ -12,6 +11,7 @@ from pipeline.corpus.manifest import read_manifest
 from pipeline.stage import run_stage
 from pipeline.tracks.metrics import shown
 from pipeline.tracks.ov_score import write_ov
+from pipeline.tracks.score import model_notes
 
 
 def main(
@@ -25,8 +25,7 @@ def main(
     npz: Path,
 ) -> None:
     labels = params.labels
-    trained = json.loads(summary.read_text())
-    notes = {"model": trained["model"], "encoders": trained["encoders"]}
+    notes = model_notes(summary)
     rows = read_manifest(manifest, labels, contained=False).rows
     m = write_ov(predictions, rows, split, labels, params.ov, submission, npz, metrics_path, notes)
     print(

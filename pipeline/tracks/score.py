@@ -31,6 +31,12 @@ def score_split(predictions: pd.DataFrame, split: str, labels: list[str]) -> tup
     return {**track_metrics(y_true, y_pred, labels), **counts}, rows
 
 
+def model_notes(summary: Path) -> dict[str, object]:
+    """What trained the scored predictions (the train stage's summary.json), for every track's metrics."""
+    trained = json.loads(summary.read_text())
+    return {"model": trained["model"], "encoders": trained["encoders"]}
+
+
 def submission(rows: pd.DataFrame) -> pd.DataFrame:
     """The challenge's `name,discrete` file: exactly one row per candidate clip."""
     table = rows[["name", "pred"]].rename(columns={"pred": "discrete"})
