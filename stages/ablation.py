@@ -33,8 +33,9 @@ from pipeline.training.views import View, views_from_params
 
 def main(params: Params, manifest_path: Path, features: Path, summary: Path, out: Path) -> None:
     labels = params.labels
-    # the model train chose, on every set of train.sets: the ablation weighs the sets the screen dropped too
-    cfg = trained_config(params.train, summary).model_copy(update={"sets": params.train.sets})
+    # the model train chose, on every set of train.sets (the ablation weighs the sets the screen dropped
+    # too), one seed per subset: the paired intervals carry the comparisons' uncertainty
+    cfg = trained_config(params.train, summary).model_copy(update={"sets": params.train.sets, "seeds": 1})
     data = labeled_set(read_manifest(manifest_path, labels, contained=False), labels, cfg)
     views = views_from_params(params.train, features, data.names)
     scored = ablation(data, views, labels, cfg, TRACK_SPLITS)

@@ -203,11 +203,11 @@ def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_proj
     prompted = store_info(project / "data/features/clip_prompted")  # no video: nothing to tune on
     assert prompted["n"] == prompted["absent"] == 30  # 12 train clips, their noisy copies, 6 test clips
     assert "0 labeled clip(s) with clip" in (project / "data/models/clip_prompted/NOT_TUNED.txt").read_text()
-    assert ablation["adapted"]["clip_prompted"]["fused_adapted"]["sets"] == "hubert+egemaps+clip_prompted"
+    assert ablation["adapted"]["clip_prompted"]["skipped"] == "clip is absent on every labeled training clip"
     shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
     assert "SEMI  (test): WAF n/a" in shown and "no labels" in shown
     assert "adapted vs frozen, WAF on test / test_noise (adapted | frozen; adapted minus frozen" in shown
-    assert "  clip_prompted (prompt of clip): alone n/a / n/a | n/a / n/a; fused n/a / n/a" in shown
+    assert "clip_prompted (prompt of clip): clip is absent on every labeled training clip" in shown
 
 
 def test_init_keeps_params_comments_and_refuses_the_derived_manifest(tmp_path):

@@ -8,9 +8,11 @@ import json
 import numpy as np
 import pytest
 
+from pipeline.cli.report import seed_lines
 from pipeline.config.base import ParamError, validated
 from pipeline.config.train import TrainConfig, TrainSection, ViewSpec
 from pipeline.features.store import Batch, StoreInfo, write_shard
+from pipeline.tracks.metrics import waf
 from pipeline.training.cv import Augmentation
 from pipeline.training.run import LabeledSet, train, trained_config, write_outputs
 from pipeline.training.selection import CANDIDATES, candidates, selection_aware
@@ -87,3 +89,21 @@ def test_the_selection_aware_estimate_scores_each_fold_with_the_other_folds_winn
 def test_auto_models_is_checked_before_any_work():
     with pytest.raises(ParamError, match="auto_models"):
         validated(TrainConfig, {"model": "auto", "auto_models": ["linear", "svm"]})
+
+
+def test_seeds_train_each_fold_from_several_seeds_and_average_them(corpus, tmp_path):
+    data, views = corpus
+    cfg = TrainConfig(model="mlp", folds=3, max_epochs=20, noise_augment=False, seeds=3)
+    result = train(data, views, LABELS, cfg)
+    single = train(data, views, LABELS, cfg.model_copy(update={"seeds": 1}))
+    each = result.seeds["oof_waf"]
+    assert len(each) == 3 and each[0] == round(waf(data.y, single.oof_logits.argmax(axis=1)), 4)
+    assert len(set(each)) > 1  # the members differ only by seed, and the seed matters
+    assert result.seeds["ensemble"] == round(waf(data.y, result.oof_logits.argmax(axis=1)), 4)
+    assert len(result.states) == 9 and result.votes.shape == (9, 0) and result.agreement.shape == (0,)
+    write_outputs(tmp_path, data, views, LABELS, cfg, result)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["seeds"] == result.seeds
+    assert seed_lines(summary)[0].startswith("train.seeds 3: out-of-fold WAF per seed")
+    linear = train(data, views, LABELS, cfg.model_copy(update={"model": "linear"}))
+    assert linear.seeds is None and len(linear.states) == 3  # deterministic: trained once

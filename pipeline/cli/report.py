@@ -88,6 +88,18 @@ def screening_lines(summary: dict | None) -> list[str]:
     return [f"train.screen_sets kept {', '.join(screening['kept'])}", *dropped]
 
 
+def seed_lines(summary: dict | None) -> list[str]:
+    """train.seeds' spread: each seed's out-of-fold WAF beside their ensemble's."""
+    seeds = (summary or {}).get("seeds")
+    if not seeds:
+        return []
+    each = ", ".join(shown(w) for w in seeds["oof_waf"])
+    return [
+        f"train.seeds {len(seeds['oof_waf'])}: out-of-fold WAF per seed {each} (mean {shown(seeds['mean'])} "
+        f"± {seeds['sd']:.4f}), their ensemble {shown(seeds['ensemble'])}"
+    ]
+
+
 def _track_lines(folder: Path) -> list[str]:
     lines = []
     for track in ("semi", "noise"):
@@ -187,5 +199,6 @@ def report(
     )
     summary = _load(data / "train" / "summary.json")
     lines += _encoder_lines(values) + screening_lines(summary) + selection_lines(summary)
+    lines += seed_lines(summary)
     lines += _track_lines(data / "metrics")
     typer.echo("\n".join(lines))

@@ -12,7 +12,7 @@ from pipeline.config.base import Section, between
 class SelectConfig(Section):
     pool_split: str = "unlabeled"
     threshold: between(float, 0.0, 1.0) = 0.9
-    min_agreement: between(float, 0.0, 1.0) = 1.0  # share of folds that must agree with the ensemble
+    min_agreement: between(float, 0.0, 1.0) = 1.0  # share of fold models (x seeds) agreeing
     min_class_precision: between(float, 0.0, 1.0) = 0.0  # classes estimated below this get no clip
     per_class_cap: between(int, 0, 10**9) = 50  # 0: no cap
     balanced: bool = False  # every class at most as many as the rarest selected class

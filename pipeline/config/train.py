@@ -13,6 +13,7 @@ from pipeline.config.features import SET_NAME, Layers
 Model = Literal["attention", "conv_attention", "mlp", "lightgbm", "lightgbm_stack", "linear"]
 MODELS = get_args(Model)
 AUTO = "auto"  # train.model: choose among train.auto_models by cross-validation (pipeline.training.selection)
+NEW_CORPUS_SEEDS = 3  # train.seeds that mer init writes: an ensemble whose spread says what a seed is worth
 Combine = Literal["sum", "mean", "concat", "learned"]
 
 
@@ -22,6 +23,7 @@ class TrainConfig(Section):
     model: Literal["auto", Model] = "conv_attention"
     folds: between(int, 2, 50) = 5
     seed: int = 0
+    seeds: between(int, 1, 9) = 1  # models per fold, each from its own seed, probabilities averaged
     hidden_dim: between(int, 4, 8192) = 128
     dropout: between(float, 0.0, 0.95) = 0.3
     heads: between(int, 1, 64) = 4

@@ -78,6 +78,14 @@ def compare_adapted(
         if absent:
             results[pair.name] = {**entry, "skipped": f"no store {features / absent[0]}"}
             continue
+        if not _present(
+            _view(loaded, features, pair.frozen, view_spec(train, pair.frozen, pairs), data), data
+        ):
+            results[pair.name] = {
+                **entry,
+                "skipped": f"{pair.frozen} is absent on every labeled training clip",
+            }
+            continue
         for role, sets in compared(train.sets, pair, pairs).items():
             key = "+".join(sets)
             if key not in scores:
@@ -96,3 +104,9 @@ def _view(loaded: dict[str, View], features: Path, name: str, spec: ViewSpec, da
     if name not in loaded:
         loaded[name] = load_views({name: features / name}, {name: spec}, data.names)[0]
     return loaded[name]
+
+
+def _present(view: View, data: LabeledSet) -> bool:
+    """Whether any labeled training clip has the set (a corpus without its modality has none: nothing to
+    compare, and training on it only costs time)."""
+    return bool(view.ok[data.train_rows].any())

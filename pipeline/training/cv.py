@@ -29,12 +29,14 @@ class CVResult:
     oof_logits: np.ndarray  # (len(train_rows), C), each row predicted by the fold that did not train on it
     predict_logits: np.ndarray  # (len(predict_rows), C), mean of the folds' logits
     agreement: np.ndarray | None = None  # (len(predict_rows),) share of folds whose argmax is the final one
+    votes: np.ndarray | None = None  # (fold models, len(predict_rows)) each fold model's argmax
     fold_waf: list[float] = field(default_factory=list)
     best_epochs: list[int] = field(default_factory=list)
     states: list[dict] = field(default_factory=list)
     config: TrainConfig | None = None  # what trained it (train.model: auto's choice)
     selection: dict | None = None  # train.model: auto's candidates and choice
     screening: dict | None = None  # train.screen_sets: the sets kept and dropped
+    seeds: dict | None = None  # train.seeds > 1: each seed's out-of-fold WAF and the ensemble's
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,10 @@ def cross_validate(
     extra_rows: np.ndarray | None = None,
     augment: Augmentation | None = None,
     groups: np.ndarray | None = None,
+    member: int = 0,
 ) -> CVResult:
     """`y`, `weights` and `groups` cover all rows (y = -1 where unlabeled); rows are index arrays.
+    `member` > 0 trains the same folds from other seeds (train.seeds' ensemble members).
 
     `extra_rows` (pseudo-labeled clips) join every fold's training set and never its validation set,
     so validation scores stay on human labels. `augment` rows (corrupted copies) join the folds that
@@ -126,7 +130,7 @@ def cross_validate(
                 predict_rows,
                 classes,
                 cfg,
-                cfg.seed * 1000 + k,
+                cfg.seed * 1000 + member * 100 + k,
                 threads,
                 watched,
             )
@@ -160,9 +164,14 @@ def cross_validate(
             out.best_epoch,
         )
     result.config = cfg
-    votes = np.stack([out.predict_logits.argmax(axis=1) for out in outputs])
-    result.agreement = (votes == result.predict_logits.argmax(axis=1)).mean(axis=0)
+    result.votes = np.stack([out.predict_logits.argmax(axis=1) for out in outputs])
+    result.agreement = agreement(result.votes, result.predict_logits)
     return result
+
+
+def agreement(votes: np.ndarray, predict_logits: np.ndarray) -> np.ndarray:
+    """Per predicted clip, the share of fold models whose argmax is the ensemble's."""
+    return (votes == predict_logits.argmax(axis=1)).mean(axis=0)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

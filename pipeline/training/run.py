@@ -17,6 +17,7 @@ from pipeline.corpus.manifest import Manifest
 from pipeline.tables import write_table
 from pipeline.tracks.metrics import paired_difference, waf
 from pipeline.training.cv import Augmentation, CVResult, cross_validate, softmax
+from pipeline.training.seeds import DETERMINISTIC, ensemble
 from pipeline.training.selection import candidates, select
 from pipeline.training.set_screen import screen
 from pipeline.training.splits import folds
@@ -116,12 +117,18 @@ def train(
     """Cross-validate on the labeled clips; `extra_rows` (pseudo-labeled) join every fold's training, and
     with train.noise_augment each corrupted copy joins the folds that train on its source clip. With
     train.model: auto, every candidate is cross-validated and the best one's result returned; with
-    train.screen_sets, on the sets that survive set_screen.screen."""
+    train.screen_sets, on the sets that survive set_screen.screen; with train.seeds > 1, the (chosen)
+    model's seeds' ensemble."""
     screening = None
     if cfg.screen_sets and len(views) > 1:
         views, screening = screen(lambda subset: _linear_cv_waf(data, subset, labels, cfg, extra_rows), views)
     fit = _select if cfg.model == AUTO else _cross_validate
     result = fit(data, views, labels, cfg, extra_rows)
+    if cfg.seeds > 1 and result.config.model not in DETERMINISTIC:
+        others = [
+            _cross_validate(data, views, labels, result.config, extra_rows, m) for m in range(1, cfg.seeds)
+        ]
+        result = ensemble([result, *others], data.y[data.train_rows])
     result.screening = screening
     return result
 
@@ -149,7 +156,12 @@ def _select(
 
 
 def _cross_validate(
-    data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, extra_rows: np.ndarray | None
+    data: LabeledSet,
+    views: list[View],
+    labels: list[str],
+    cfg: TrainConfig,
+    extra_rows: np.ndarray | None,
+    member: int = 0,
 ) -> CVResult:
     return cross_validate(
         views,
@@ -162,6 +174,7 @@ def _cross_validate(
         extra_rows,
         augmentation(data, cfg),
         data.groups,
+        member,
     )
 
 
@@ -188,6 +201,8 @@ def write_outputs(
         summary["selection"] = result.selection
     if result.screening:
         summary["sets"] = result.screening
+    if result.seeds:
+        summary["seeds"] = result.seeds
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return table
 
