@@ -35,7 +35,7 @@ from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from pipeline.cli.report import selection_lines
+from pipeline.cli.report import seed_lines, selection_lines
 from pipeline.config.base import validated
 from pipeline.config.params import Params, load_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST, read_manifest
@@ -221,7 +221,8 @@ def main() -> None:
         cells.append("" if row["seconds"] is None else f"{row['seconds']:.0f}")
         print("| " + " | ".join(cells) + " |")
     report["selection"] = summary.get("selection")
-    print("\n".join(selection_lines(summary)))
+    report["seeds"] = summary.get("seeds")
+    print("\n".join(selection_lines(summary) + seed_lines(summary)))
     out = args.out or Path(f"bench/results/real_{args.corpus}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
