@@ -10,7 +10,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from pipeline.adaptation.holdout import holdout_key
 from pipeline.config.base import ParamError
-from pipeline.config.train import TrainConfig, ViewSpec
+from pipeline.config.train import HONEST_STOP_SHARE, TrainConfig, ViewSpec
 from pipeline.corpus.generic_csv import import_csv
 from pipeline.corpus.manifest import read_manifest
 from pipeline.corpus.profile import corpus_profile, params_for
@@ -145,12 +145,14 @@ def test_early_stopping_watches_held_out_training_groups_never_the_validation_fo
     rows = np.arange(len(y))
     check_rows = rows[groups == "spk00"]
     train_rows = rows[groups != "spk00"]
-    fit, watched = stopping_split(train_rows, y, groups, TrainConfig(model="mlp"), seed=0)
+    honest = TrainConfig(model="mlp", stop_share=HONEST_STOP_SHARE)  # what mer init writes
+    fit, watched = stopping_split(train_rows, y, groups, honest, seed=0)
     assert set(fit) | set(watched) == set(train_rows) and not set(fit) & set(watched)
     assert not set(watched) & set(check_rows)
     assert not set(groups[fit]) & set(groups[watched])  # whole speakers
     assert 0.1 < len(watched) / len(train_rows) < 0.35
-    assert stopping_split(train_rows, y, groups, TrainConfig(model="linear"), 0)[1] is None
+    linear = honest.model_copy(update={"model": "linear"})
+    assert stopping_split(train_rows, y, groups, linear, 0)[1] is None
     assert stopping_split(train_rows, y, None, TrainConfig(model="mlp", stop_share=0.0), 0)[1] is None
-    fit, watched = stopping_split(train_rows, y, None, TrainConfig(model="mlp"), 0)
+    fit, watched = stopping_split(train_rows, y, None, honest, 0)
     assert len(watched) and not set(fit) & set(watched)  # no groups: clips held out one by one

@@ -53,7 +53,7 @@ def test_text_only_corpus_runs_the_readme_path_without_noise_copies(text_project
 def test_mer_init_leaves_the_model_to_auto_and_mer_report_shows_its_choice(text_project):
     project, _ = text_project
     train = yaml.safe_load((project / "params.yaml").read_text())["train"]
-    assert train["model"] == "auto" and train["seeds"] == 3
+    assert train["model"] == "auto" and train["seeds"] == 3 and train["stop_share"] == 0.2
     summary = json.loads((project / "data/train/summary.json").read_text())
     chosen = summary["selection"]["chosen"]
     assert summary["model"] == f"auto ({chosen})"

@@ -13,6 +13,7 @@ from pipeline.config.features import SET_NAME, Layers
 Model = Literal["attention", "conv_attention", "mlp", "lightgbm", "lightgbm_stack", "linear"]
 MODELS = get_args(Model)
 AUTO = "auto"  # train.model: choose among train.auto_models by cross-validation (pipeline.training.selection)
+HONEST_STOP_SHARE = 0.2  # early stopping on held-out training groups (cv.stopping_split): auto's
 NEW_CORPUS_SEEDS = 3  # train.seeds that mer init writes: an ensemble whose spread says what a seed is worth
 Combine = Literal["sum", "mean", "concat", "learned"]
 
@@ -32,7 +33,7 @@ class TrainConfig(Section):
     batch_size: between(int, 1, 1 << 16) = 32
     max_epochs: between(int, 1, 100_000) = 100
     patience: between(int, 1, 100_000) = 15
-    stop_share: between(float, 0.0, 0.5) = 0.2  # of a fold's training clips, watched by early stopping
+    stop_share: between(float, 0.0, 0.5) = 0.0  # of a fold's training clips (mer init: HONEST_STOP_SHARE)
     modality_dropout: between(float, 0.0, 0.95) = 0.3
     class_weights: bool = False
     noise_augment: bool = True  # also train on corrupted copies of the training clips

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config.base import ParamError
-from pipeline.config.train import AUTO, NEW_CORPUS_SEEDS
+from pipeline.config.train import AUTO, HONEST_STOP_SHARE, NEW_CORPUS_SEEDS
 from pipeline.corpus.manifest import Manifest
 from pipeline.demo import EMOTIONS
 
@@ -88,11 +88,11 @@ def group_count(groups: pd.Series) -> int:
 
 def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str, str]) -> dict[str, Any]:
     """Dotted params.yaml keys to set so `dvc repro` runs this corpus as it is: train.model auto (the model
-    chosen by cross-validation on this corpus, not the demo's) and its seeds' ensemble; train.sets keeps
-    the sets of `sets` (name -> modality, in train.sets order; "" for a store imported without a
-    features.sets entry, kept) whose modality the corpus has; train.folds only when the rarest training
-    class has fewer clips than `folds` (stratified folds need one of each per fold) or the training clips
-    form fewer groups."""
+    chosen by cross-validation on this corpus, not the demo's), early-stopped on held-out training groups,
+    and its seeds' ensemble; train.sets keeps the sets of `sets` (name -> modality, in train.sets order;
+    "" for a store imported without a features.sets entry, kept) whose modality the corpus has;
+    train.folds only when the rarest training class has fewer clips than `folds` (stratified folds need
+    one of each per fold) or the training clips form fewer groups."""
     fused = [name for name, modality in sets.items() if not modality or modality in profile.modalities]
     if not fused:
         raise ParamError(
@@ -112,6 +112,7 @@ def params_for(profile: CorpusProfile, manifest: str, folds: int, sets: dict[str
         "train.noise_augment": bool(augment),
         "train.model": AUTO,
         "train.seeds": NEW_CORPUS_SEEDS,
+        "train.stop_share": HONEST_STOP_SHARE,
         "selftrain.truth": "",
     }
     most = min(profile.rarest_class()[1], profile.train_groups or folds)
