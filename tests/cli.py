@@ -22,3 +22,10 @@ def mer(*args: str) -> Ran:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def mer_ok(*args: str) -> str:
+    """stdout of a command that must succeed."""
+    result = mer(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -1,10 +1,16 @@
+import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from pipeline import __version__
+from pipeline.cli import corpus
+from pipeline.config.base import load_params
 from tests.cli import mer
+
+ROOT = Path(__file__).resolve().parents[1]
 
 COMMANDS = [
     [],
@@ -61,3 +67,11 @@ def test_corrupt_refuses_one_split_for_test_noise_and_augmentation_before_any_wo
     )  # fmt: skip
     assert result.returncode == 2 and "must differ" in result.stderr
     assert not out.exists()
+
+
+def test_mer_corrupt_defaults_are_the_shipped_params_yaml_s():
+    shipped = load_params(ROOT / "params.yaml")["corrupt"]
+    options = inspect.signature(corpus.corrupt).parameters
+    assert options["augment_split"].default.default == shipped["augment_split"] == "train"
+    assert options["split"].default.default == shipped["source_split"]
+    assert options["seed"].default.default == shipped["seed"]

@@ -78,6 +78,7 @@ def test_init_on_a_text_only_corpus_writes_no_noise_split_and_no_noise_augmentat
     table = _text_corpus(tmp_path / "corpus", _labeled({"train": LABELS * 2, "test": LABELS}))
     assert mer("corpus", "import-csv", str(table)).returncode == 0
     params = _write_params(tmp_path / "params.yaml", lambda p: None)
+    (tmp_path / "dvc.yaml").write_bytes((ROOT / "dvc.yaml").read_bytes())  # the plan is read from it
     result = mer("init", str(table.with_name("manifest.csv")), "--params", str(params))
     assert result.returncode == 0, result.stderr
     written = yaml.safe_load(params.read_text())

@@ -18,18 +18,12 @@ from pipeline.features.decode import clip_refs
 from pipeline.features.extract import clip_inputs
 from pipeline.features.store import shard_filename, shard_header, shard_of, store_info
 from pipeline.media.write import write_clip
-from tests.cli import mer
+from tests.cli import mer, mer_ok
 from tests.conftest import LABELS, frames, tone
 from tests.dvc_project import ROOT, TINY_TRAIN, dvc, fast_features, new_project, set_params
 from tests.photos import astronaut_frames
 
 OWN_LABELS = ["tense", "calm", "joyful", "frustrated"]
-
-
-def mer_ok(*args: str) -> str:
-    result = mer(*args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 PHOTO_CLIPS = ("tr00", "te00", "un0")  # a real photograph with a face; the other clips show noise

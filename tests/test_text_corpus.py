@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from tests.cli import mer_ok
 from tests.conftest import LABELS
 from tests.dvc_project import new_project
-from tests.test_own_corpus import mer_ok, metrics, read, run_own_corpus
+from tests.test_own_corpus import metrics, read, run_own_corpus
 
 
 def text_only_table(root: Path) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from pipeline.cli.common import LABELS_OPTION, PARAMS_OPTION, label_list, labels_from, user_errors
+from pipeline.config.corrupt import CorruptConfig
 from pipeline.corpus.generic_csv import import_csv
 from pipeline.corpus.manifest import (
     ensure_valid,
@@ -18,6 +19,7 @@ from pipeline.corpus.manifest import (
 from pipeline.corpus.mertools import import_mertools
 
 app = typer.Typer(help="Read, check and import corpora as manifests.", no_args_is_help=True)
+CORRUPT = CorruptConfig()  # mer corrupt's defaults are params.yaml's corrupt section's
 
 
 IMPORT_LABELS_OPTION = typer.Option(
@@ -101,17 +103,17 @@ def corrupt(
     out_manifest: Path = typer.Option(
         ..., "--out-manifest", help="Combined manifest to write (all rows + new split)."
     ),
-    split: str = typer.Option("test", help='Split to corrupt into test_noise ("" for none).'),
+    split: str = typer.Option(CORRUPT.source_split, help='Split to corrupt into test_noise ("" for none).'),
     augment_split: str = typer.Option(
-        "", help="Also corrupt this split (e.g. train) into <split>_noise copies for noise augmentation."
+        CORRUPT.augment_split,
+        help='Also corrupt this split into <split>_noise copies for noise augmentation ("" for none).',
     ),
-    seed: int = typer.Option(0, help="Seed; each clip's draw depends on (seed, name) only."),
-    workers: int = typer.Option(2, min=1, help="Worker processes."),
+    seed: int = typer.Option(CORRUPT.seed, help="Seed; each clip's draw depends on (seed, name) only."),
+    workers: int = typer.Option(CORRUPT.workers, min=1, help="Worker processes."),
     labels: str = LABELS_OPTION,
     params: Path = PARAMS_OPTION,
 ) -> None:
     """MER-NOISE corruption: speech noise at 5-10 dB SNR, blur by factor 1/2/4; writes a test_noise split."""
-    from pipeline.config.corrupt import CorruptConfig
     from pipeline.corpus.noise_split import build_noise_split, noise_targets  # torch, decoders: load on use
 
     with user_errors():
@@ -122,7 +124,7 @@ def corrupt(
             noise_dir,
             out_dir,
             out_manifest,
-            CorruptConfig(seed=seed),
+            CORRUPT.model_copy(update={"seed": seed}),
             noise_targets(split, augment_split),
             workers=workers,
         )

@@ -9,11 +9,11 @@ from pathlib import Path
 import typer
 
 from pipeline.cli.common import label_list, user_errors
-from pipeline.cli.extraction_time import estimate
+from pipeline.cli.plan import Corpus, plan_lines
 from pipeline.config.base import ParamError, load_params, validated
 from pipeline.config.params import Params, check_params
 from pipeline.corpus.manifest import DERIVED_MANIFEST, ensure_source, read_manifest, warn_missing_media
-from pipeline.corpus.profile import CorpusProfile, corpus_profile, params_for
+from pipeline.corpus.profile import corpus_profile, params_for
 from pipeline.params_file import set_keys
 
 
@@ -29,85 +29,8 @@ def feature_sets(values: Params) -> dict[str, str]:
     return {name: s.modality for name, s in values.features.sets.items()}
 
 
-def _plan(profile: CorpusProfile, values: Params, settings: dict) -> list[str]:
-    source, augment = settings["corrupt.source_split"], settings["corrupt.augment_split"]
-    copies = profile.count(source) + profile.count(augment)
-    total = sum(profile.splits.values()) + copies
-    noise = values.corrupt.noise_dir or "built-in babble"
-    lines = [
-        "`dvc repro` will run:",
-        "  corrupt: "
-        + (f"{source} -> test_noise ({profile.count(source)} clips)" if source else "no NOISE split")
-        + (f", {augment} -> {augment}_noise ({profile.count(augment)})" if augment else "")
-        + f"; noise: {noise}",
-        _faces_line(profile, values.faces.enabled),
-    ]
-    for name, modality in feature_sets(values).items():
-        model = values.features.sets[name].model
-        if modality in profile.modalities:
-            stand_in = " (random-init stand-in)" if model.startswith("random:") else ""
-            time = estimate(model, total)
-            lines.append(
-                f"  extract@{name} ({modality}): {model}{stand_in}, up to {total} clips: {time} "
-                "on a 2-core CPU"
-            )
-        else:
-            lines.append(
-                f"  extract@{name} ({modality}): no clip has it; the store marks every clip absent (seconds)"
-            )
-    ov_split, pool, split = values.ov.split, values.selftrain.pool_split, values.align.split
-    lines += [
-        f"  align: {values.align.video} -> {values.align.audio} on the "
-        + (
-            f"{profile.count(split)} {split} clips"
-            if profile.count(split)
-            else f"no {split} clips: an all-absent set"
-        ),
-        f"  train: {values.train.model} on {profile.labeled.get('train', 0)} labeled clips, "
-        + (
-            f"{profile.train_groups} groups (folds keep each group whole)"
-            if profile.train_groups
-            else "no `group` column (folds may split a speaker or dialogue: mer corpus import-csv --group)"
-        ),
-        _scored_line("score@semi", "test", profile.labeled.get("test", 0)),
-        _scored_line("score@noise", "test_noise", profile.labeled.get(source, 0))
-        if source
-        else "  score@noise: no NOISE split (corrupt.source_split is empty): reported, not scored",
-        "  score_ov: "
-        + (
-            f"{profile.openset[ov_split]} {ov_split} clips with OV sets"
-            if profile.openset.get(ov_split)
-            else f"no OV sets in {ov_split}: word sets written, not scored"
-        ),
-        f"  pseudo_label, retrain: {profile.count(pool)} {pool} clips"
-        + ("" if profile.count(pool) else " (nothing to pseudo-label; reported, not an error)"),
-        f"  adapt: LoRA on {values.adapt.audio}'s encoder with the "
-        f"{profile.labeled.get(values.adapt.split, 0)} labeled {values.adapt.split} clips "
-        f"-> {values.adapt.name}",
-        "  ablation: each feature set, modality and combination under the training protocol",
-    ]
-    return lines
-
-
-def _faces_line(profile: CorpusProfile, enabled: bool) -> str:
-    if enabled:
-        return f"  faces: face stacks for the {profile.uncropped} clip(s) with a video and none of their own"
-    hint = (
-        f"; {profile.uncropped} clip(s) have a video and no face stack: faces.enabled: true crops them "
-        "(and their noisy copies)"
-        if profile.uncropped
-        else ""
-    )
-    return f"  faces: off, the video sets read whole frames{hint}"
-
-
 def _yaml_value(value: object) -> str:
     return '""' if value == "" else str(value)
-
-
-def _scored_line(stage: str, split: str, labeled: int) -> str:
-    scored = f"{labeled} labeled {split} clips" if labeled else f"no labels in {split}: predictions only"
-    return f"  {stage}: {scored}"
 
 
 def init(
@@ -157,4 +80,5 @@ def init(
     counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())
     typer.echo(f"{manifest}: {len(loaded.rows)} clips ({counts})")
     typer.echo(f"wrote {params}: " + "; ".join(f"{k} = {_yaml_value(v)}" for k, v in settings.items()))
-    typer.echo("\n".join(_plan(profile, values, settings)))
+    plan = plan_lines(root / "dvc.yaml", load_params(params), Corpus(profile, values))
+    typer.echo("\n".join(plan))
