@@ -5,9 +5,9 @@ import pandas as pd
 
 from pipeline.config.demo import DemoConfig
 from pipeline.corpus.manifest import parse_openset, read_manifest
-from pipeline.demo.babble import write_babble
 from pipeline.demo.corpus import make_demo_corpus
 from pipeline.media.audio import load_audio
+from pipeline.media.babble import write_babble
 from pipeline.media.frames import load_frames
 from tests.conftest import LABELS, TINY_SIZES
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from pipeline.config.params import check_params
-from pipeline.demo import EMOTIONS
+from pipeline.corpus.labels import MER2024_LABELS
 from pipeline.stage import USER_ERRORS
 
 
@@ -24,7 +24,7 @@ def labels_from(params_path: Path, labels: str | None) -> list[str]:
         return label_list(labels)
     if params_path.is_file():
         return check_params(params_path).labels
-    return list(EMOTIONS)
+    return list(MER2024_LABELS)
 
 
 @contextmanager

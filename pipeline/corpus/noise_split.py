@@ -12,8 +12,8 @@ import pandas as pd
 from pipeline.config.base import ParamError
 from pipeline.config.corrupt import CorruptConfig
 from pipeline.corpus.manifest import Manifest, rebase_paths, write_manifest
-from pipeline.demo.babble import write_babble
 from pipeline.media.audio import SAMPLE_RATE, load_audio
+from pipeline.media.babble import write_babble
 from pipeline.media.corrupt import blur, build_noise, draw_for, mix_at_snr
 from pipeline.media.frames import read_video
 from pipeline.media.write import write_clip

@@ -9,8 +9,8 @@ import pandas as pd
 
 from pipeline.config.base import ParamError
 from pipeline.config.train import AUTO, HONEST_STOP_SHARE, NEW_CORPUS_SEEDS
+from pipeline.corpus.labels import MER2024_LABELS
 from pipeline.corpus.manifest import Manifest
-from pipeline.demo import EMOTIONS
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ class CorpusProfile:
 
 def ordered_labels(found: set[str]) -> list[str]:
     """MER2024's id order (MERTools) when every label is one of its six, else alphabetical."""
-    if found <= set(EMOTIONS):
-        return [label for label in EMOTIONS if label in found]
+    if found <= set(MER2024_LABELS):
+        return [label for label in MER2024_LABELS if label in found]
     return sorted(found)
 
 

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config.demo import DemoConfig
+from pipeline.corpus.labels import MER2024_LABELS
 from pipeline.corpus.manifest import format_openset, write_manifest
-from pipeline.demo import EMOTIONS, clip_rng
 from pipeline.demo.face import draw_clip
 from pipeline.demo.transcript import make_transcript
-from pipeline.demo.voice import synth_voice
+from pipeline.media.synthetic import clip_rng
+from pipeline.media.voice import synth_voice
 from pipeline.media.write import write_clip
 from pipeline.parallel import process_map
 from pipeline.tracks.emotion_words import FAMILIES, NEIGHBOURS
@@ -25,7 +26,7 @@ from pipeline.tracks.emotion_words import FAMILIES, NEIGHBOURS
 SAMPLE_RATE = 16_000
 
 
-CLASS_WEIGHTS = (0.22, 0.18, 0.2, 0.15, 0.13, 0.12)  # how often each of EMOTIONS is drawn
+CLASS_WEIGHTS = (0.22, 0.18, 0.2, 0.15, 0.13, 0.12)  # how often each of MER2024_LABELS is drawn
 SECONDS = (1.5, 3.0)  # clip lengths are drawn uniformly from this range
 
 
@@ -40,7 +41,7 @@ class ClipSpec:
 
 
 def _other(emotion: str, rng: np.random.Generator) -> str:
-    others = [e for e in EMOTIONS if e != emotion]
+    others = [e for e in MER2024_LABELS if e != emotion]
     return others[rng.integers(len(others))]
 
 
@@ -73,7 +74,7 @@ def openset_words(label: str, rng: np.random.Generator) -> list[str]:
 def make_clip(spec: ClipSpec, cfg: DemoConfig, out: Path) -> dict[str, str]:
     """Write one clip and return its manifest row plus the cues it was drawn with."""
     rng = clip_rng(cfg.seed, spec.split, spec.index)
-    label = EMOTIONS[rng.choice(len(EMOTIONS), p=np.asarray(CLASS_WEIGHTS) / sum(CLASS_WEIGHTS))]
+    label = MER2024_LABELS[rng.choice(len(MER2024_LABELS), p=np.asarray(CLASS_WEIGHTS) / sum(CLASS_WEIGHTS))]
     audio_cue, video_cue = _cue(label, cfg.audio_confusion, rng), _cue(label, cfg.video_confusion, rng)
     text_cue = _text_cue(label, cfg, rng)
     seconds = rng.uniform(*SECONDS)

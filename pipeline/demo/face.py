@@ -7,7 +7,7 @@ from functools import cache
 
 import numpy as np
 
-from pipeline.demo import toward
+from pipeline.media.synthetic import toward
 
 
 @dataclass(frozen=True)

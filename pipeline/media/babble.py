@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from pipeline.demo import EMOTIONS, clip_rng
-from pipeline.demo.voice import synth_voice
+from pipeline.corpus.labels import MER2024_LABELS
 from pipeline.media.audio import SAMPLE_RATE
+from pipeline.media.synthetic import clip_rng
+from pipeline.media.voice import synth_voice
 
 
 def write_babble(out: Path, seed: int, files: int = 8, seconds: float = 8.0, voices: int = 5) -> list[Path]:
@@ -21,7 +22,7 @@ def write_babble(out: Path, seed: int, files: int = 8, seconds: float = 8.0, voi
         rng = clip_rng(seed, "babble", i)
         mix = np.zeros(int(seconds * SAMPLE_RATE), np.float32)
         for _ in range(voices):
-            voice = synth_voice(EMOTIONS[rng.integers(len(EMOTIONS))], rng.uniform(1.5, 3.0), rng)
+            voice = synth_voice(MER2024_LABELS[rng.integers(len(MER2024_LABELS))], rng.uniform(1.5, 3.0), rng)
             start = int(rng.integers(0, mix.size - voice.size))
             mix[start : start + voice.size] += voice
         path = out / f"babble_{i:02d}.wav"
