@@ -5,8 +5,8 @@ set adapt.name into STORE_DIR, like any extract stage (failures.csv, resumable s
 under the layer probe (train.folds, train.seed, train.linear_c), as `probe_layers` scores them.
 
 Usage: adapt.py MANIFEST FEATURES_DIR MODEL_DIR STORE_DIR
-With fewer than two labeled classes of decodable audio there is nothing to adapt on: MODEL_DIR holds a
-note and every clip of the set is marked absent.
+With adapt.enabled false, or fewer than two labeled classes of decodable audio, nothing is adapted:
+MODEL_DIR holds a note saying why and every clip of the set is marked absent.
 """
 
 from pathlib import Path
@@ -19,6 +19,7 @@ from pipeline.adaptation.adapters import (
 )
 from pipeline.config.adapt import AdaptConfig
 from pipeline.config.base import ParamError
+from pipeline.config.derived_set import nothing_to_train
 from pipeline.config.params import Params
 from pipeline.corpus.manifest import Manifest, read_manifest
 from pipeline.features.config import extract_config
@@ -52,14 +53,11 @@ def main(params: Params, manifest_path: Path, features: Path, model_dir: Path, s
     if base.modality != "audio":
         raise ParamError(f"adapt.audio: {cfg.audio!r} is a {base.modality} set; adapters need an audio set")
     manifest = read_manifest(manifest_path, contained=False)
-    data = labeled_audio(manifest, labels, cfg.split, cfg.max_seconds)
-    classes = len(set(data.y.tolist()))
-    if classes < 2:
-        reason = (
-            f"adapt.split {cfg.split!r} has {len(data.y)} labeled clip(s) with audio in {classes} class(es)"
-        )
+    data = labeled_audio(manifest, labels, cfg.split, cfg.max_seconds) if cfg.enabled else None
+    reason = nothing_to_train("adapt", cfg.split, None if data is None else data.y.tolist(), "audio")
+    if reason:
         absent_set(manifest, base, cfg, reason, model_dir, store)
-        print(f"{cfg.name}: nothing to adapt on ({reason}); every clip marked absent -> {store}")
+        print(f"{cfg.name}: nothing adapted ({reason}); every clip marked absent -> {store}")
         return
     cfg, probe = _probed(params, manifest, features)
     loaded = load_model(base.model, base.revision, base.trust_remote_code, base.device, base.dtype, base.seed)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.adaptation.alignment import align
+from pipeline.config.align import AlignConfig
+from pipeline.config.derived_set import disabled
 from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
 from pipeline.stage import run_stage
@@ -22,8 +24,12 @@ def main(params: Params, manifest_path: Path, features: Path) -> None:
     print(
         f"{cfg.name}: {cfg.video} mapped into {cfg.audio}'s space ({cfg.loss}), head trained on {fitted} "
         f"{cfg.split} clip(s) -> {features / cfg.name}"
-        + ("" if fitted else ": nothing to align, every clip marked absent")
+        + ("" if fitted else f": nothing to align{_why(cfg)}, every clip marked absent")
     )
+
+
+def _why(cfg: AlignConfig) -> str:
+    return "" if cfg.enabled else f" ({disabled('align')})"
 
 
 if __name__ == "__main__":

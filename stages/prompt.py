@@ -3,8 +3,8 @@ frame embeddings of the video set prompt.video, trained on the labeled clips of 
 prompts go to MODEL_DIR and the video feature set prompt.name to FEATURES_DIR/<name>.
 
 Usage: prompt.py MANIFEST FEATURES_DIR MODEL_DIR
-With fewer than two labeled classes of clips with video there is nothing to tune on: MODEL_DIR holds a
-note and every clip of the set is marked absent.
+With prompt.enabled false, or fewer than two labeled classes of clips with video, nothing is tuned:
+MODEL_DIR holds a note saying why and every clip of the set is marked absent.
 """
 
 from pathlib import Path
@@ -20,6 +20,7 @@ from pipeline.adaptation.prompts import (
 )
 from pipeline.atomic import write_note
 from pipeline.config.base import ParamError
+from pipeline.config.derived_set import nothing_to_train
 from pipeline.config.params import Params
 from pipeline.corpus.manifest import read_manifest
 from pipeline.features.models import load_model, model_config
@@ -44,18 +45,14 @@ def main(params: Params, manifest_path: Path, features: Path, model_dir: Path) -
             f"prompt.video: the store {features / cfg.video} holds no per-frame embeddings; prompt tuning "
             "reads the frames of a CLIP set extracted by this pipeline"
         )
-    data = labeled_frames(rows, arrays, labels, cfg.split)
-    classes = len(set(data.y.tolist()))
+    data = labeled_frames(rows, arrays, labels, cfg.split) if cfg.enabled else None
+    reason = nothing_to_train("prompt", cfg.split, None if data is None else data.y.tolist(), cfg.video)
     store = features / cfg.name
-    if classes < 2:
-        reason = (
-            f"prompt.split {cfg.split!r} has {len(data.y)} labeled clip(s) with {cfg.video} in {classes} "
-            "class(es)"
-        )
+    if reason:
         write_note(model_dir, "NOT_TUNED.txt", reason)
         width = len(labels) if cfg.output == "similarities" else arrays.frames.shape[2]
         write_prompted(store, arrays, np.zeros((len(rows), width), np.float32), cfg, absent=reason)
-        print(f"{cfg.name}: nothing to tune on ({reason}); every clip marked absent -> {store}")
+        print(f"{cfg.name}: nothing tuned ({reason}); every clip marked absent -> {store}")
         return
     loaded = load_model(
         base.model, base.revision, base.trust_remote_code, base.device, base.dtype, base.seed, image_text=True

@@ -84,6 +84,17 @@ def test_a_corpus_without_the_split_gets_an_all_absent_set(tmp_path):
     assert not read_store(root / "features/clip_aligned", ["c000", "c001"]).ok.any()
 
 
+def test_align_switched_off_trains_nothing_and_says_why_in_the_store(tmp_path):
+    root = _project(tmp_path, ["happy", "sad"] * 20)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["align"]["enabled"] = False
+    params["train"]["sets"] = ["egemaps", "clip"]  # a set of a switched-off stage cannot be fused
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    assert "nothing to align (align.enabled is false), every clip marked absent" in _align(root).stdout
+    failures = pd.read_csv(root / "features/clip_aligned/failures.csv")
+    assert len(failures) == N and set(failures["error"]) == {"absent: align.enabled is false"}
+
+
 def test_prompt_tuning_refuses_a_video_store_without_frames(tmp_path):
     root = _project(tmp_path, ["happy", "sad"] * 20)  # its clip store holds clip vectors only
     command = [sys.executable, str(ROOT / "stages/prompt.py"), "manifest.csv", "features", "models/p"]

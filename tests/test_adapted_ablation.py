@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.training.adapted import Derived, compared
+from pipeline.config.derived_set import Derived
+from pipeline.training.adapted import compared
 
 PAIRS = [
     Derived("clip_aligned", "clip", "align"),

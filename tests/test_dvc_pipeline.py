@@ -286,3 +286,13 @@ def test_bad_parameter_stops_the_stage_naming_the_key(project):
     assert result.returncode != 0
     assert "demo.audio_confusion must be between 0.0 and 1.0, got 1.5" in result.stdout + result.stderr
     set_params(project, demo={"audio_confusion": 0.35})
+
+
+def test_the_ablation_trains_only_what_its_mode_asks(project):
+    """Last in the file: it leaves the project on ablation.subsets singles without the adapted comparison."""
+    set_params(project, ablation={"subsets": "singles", "adapted": False})
+    ran = set(re.findall(r"Running stage '([^']+)'", dvc(project, "repro").stdout))
+    assert ran == {"ablation"}
+    ablation = json.loads((project / "data/metrics/ablation.json").read_text())
+    assert list(ablation["waf"]) == [*SETS, "+".join(SETS)] and ablation["subsets"] == "singles"
+    assert ablation["adapted"] == {}

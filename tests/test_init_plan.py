@@ -15,6 +15,7 @@ from pipeline.config.base import load_params
 from pipeline.tracks.score import TRACK_SPLITS
 from tests.cli import mer_ok
 from tests.conftest import tone
+from tests.dvc_project import set_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,26 +52,28 @@ def test_a_text_only_corpus_is_planned_as_it_will_run(tmp_path):
     ]
     plan = _plan(_project(tmp_path / "text", rows))
     assert list(plan) == [s.addressing for s in Repo(str(ROOT)).index.stages]
-    assert (
-        plan["adapt"]
-        == plan["extract@hubert"].removeprefix("(audio) ")
-        == ("no clip has audio: an all-absent set (seconds)")
-    )
-    assert plan["prompt"] == plan["align"] == "no clip has video: an all-absent set (seconds)"
+    assert plan["extract@hubert"] == "(audio) no clip has audio: an all-absent set (seconds)"
+    assert plan["align"].startswith("off (align.enabled is false: nothing fuses its set")
+    assert plan["ablation"].endswith("; no adapted set")
     assert plan["corrupt"].startswith("no NOISE split, no noisy training copies")
     assert plan["score@noise"].startswith("no NOISE split") and "test_noise" not in "".join(plan.values())
     assert plan["pseudo_label"].startswith("no unlabeled clips") and plan["demo"].startswith("skipped")
     assert plan["score@semi"] == "4 labeled test clips"
 
 
-def test_an_audio_corpus_without_a_pool_plans_adaptation_and_no_alignment(tmp_path):
+def test_an_audio_corpus_that_fuses_the_adapted_set_plans_adaptation_and_no_alignment(tmp_path):
     rows = [
         {"name": f"c{i}", "split": split, "label": ["happy", "sad"][i % 2], "audio": "tone.wav"}
         for i, split in enumerate(["train"] * 8 + ["test"] * 4)
     ]
-    plan = _plan(_project(tmp_path / "audio", rows))
+    project = _project(tmp_path / "audio", rows)
+    set_params(project, train={"sets": ["hubert", "hubert_adapted", "clip_aligned"]})
+    plan = _plan(project)
     assert plan["adapt"].startswith("LoRA on hubert's encoder with the 8 labeled train clips")
-    assert plan["align"] == "no clip has video: an all-absent set (seconds)"
+    assert plan["align"].startswith("off (align.enabled is false")  # init dropped clip_aligned: no video
+    assert plan["ablation"].endswith("; hubert_adapted against the sets they come from")
+    params = load_params(project / "params.yaml")
+    assert params["train"]["sets"] == ["hubert", "hubert_adapted"] and params["adapt"]["enabled"] is True
     assert plan["corrupt"].startswith("test -> test_noise (4 clips), train -> train_noise (8)")
     assert plan["score@noise"] == "4 labeled test_noise clips"
 

@@ -194,10 +194,17 @@ def test_audio_only_corpus_with_its_own_labels_and_hidden_test_labels(audio_proj
     ablation = json.loads((project / "data/metrics/ablation.json").read_text())
     assert list(ablation["waf"]) == ["hubert", "egemaps", "hubert+egemaps"]
     assert ablation["minus_all_sets"]["hubert"] == {"semi": None, "noise": None}  # hidden test labels
-    prompted = store_info(project / "data/features/clip_prompted")  # no video: nothing to tune on
+    prompted = store_info(project / "data/features/clip_prompted")  # switched off by mer init
     assert prompted["n"] == prompted["absent"] == 30  # 12 train clips, their noisy copies, 6 test clips
-    assert "0 labeled clip(s) with clip" in (project / "data/models/clip_prompted/NOT_TUNED.txt").read_text()
+    assert "prompt.enabled is false" in (project / "data/models/clip_prompted/NOT_TUNED.txt").read_text()
     assert ablation["adapted"]["clip_prompted"]["skipped"] == "clip is absent on every labeled training clip"
+    assert [params[section]["enabled"] for section in ("align", "adapt", "prompt")] == [False] * 3
+    switched_off = store_info(project / "data/features/hubert_adapted")  # train.sets does not fuse it
+    assert switched_off["n"] == switched_off["absent"] == 30 and switched_off["dim"] == 64
+    assert "adapt.enabled is false" in (project / "data/models/hubert_adapted/NOT_ADAPTED.txt").read_text()
+    assert ablation["adapted"]["hubert_adapted"]["skipped"] == (
+        "hubert_adapted is absent on every labeled training clip"
+    )
     shown = mer_ok("report", "--params", str(project / "params.yaml"), "--data", str(project / "data"))
     assert "SEMI  (test): WAF n/a" in shown and "no labels" in shown
     assert "adapted vs frozen, WAF on test / test_noise (adapted | frozen; adapted minus frozen" in shown

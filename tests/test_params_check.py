@@ -96,6 +96,15 @@ def test_shipped_params_have_no_problems(shipped):
         ),
         (lambda p: p["corrupt"].update(noise_dir=3), "corrupt.noise_dir must be str"),
         (
+            lambda p: p["align"].update(enabled=False),
+            "train.sets fuses 'clip_aligned', which align.enabled: false leaves absent on every clip; set "
+            "align.enabled: true or drop 'clip_aligned' from train.sets",
+        ),
+        (
+            lambda p: p["ablation"].update(subsets="pairs"),
+            "ablation.subsets must be one of 'modalities', 'leave_one_out' or 'singles', got 'pairs'",
+        ),
+        (
             lambda p: p["prompt"].update(video="egemaps"),
             "prompt.video must be a video set of features.sets (['clip']), got 'egemaps'",
         ),

@@ -156,24 +156,33 @@ def test_pipeline_has_no_import_cycle():
 
 def params_read(files: set[str]) -> set[str]:
     """The params keys the code reads off a `params` object: `params.a.b` reads a.b; `params.a` alone
-    reads some key of section a."""
+    reads some key of section a; `params.m()`, a method of Params, reads what m reads off `self`."""
     keys = set()
     for file in files:
-        for node in ast.walk(ast.parse((ROOT / file).read_text())):
-            if (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Name)
-                and node.value.id == "params"
-            ):
-                keys.add(node.attr)
-            elif (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Attribute)
-                and isinstance(node.value.value, ast.Name)
-                and node.value.value.id == "params"
-            ):
-                keys.add(f"{node.value.attr}.{node.attr}")
+        keys |= _read_off(ast.parse((ROOT / file).read_text()), "params")
+    methods = {k: _read_off(m, "self") for k, m in _params_methods().items()}
+    return {r for k in keys for r in methods.get(k, {k})}
+
+
+def _read_off(tree: ast.AST, name: str) -> set[str]:
+    keys = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+            keys.add(node.attr)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == name
+        ):
+            keys.add(f"{node.value.attr}.{node.attr}")
     return keys
+
+
+def _params_methods() -> dict[str, ast.FunctionDef]:
+    tree = ast.parse((ROOT / "pipeline/config/params.py").read_text())
+    params = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Params")
+    return {n.name: n for n in params.body if isinstance(n, ast.FunctionDef)}
 
 
 def _declares(declared: list[str], key: str) -> bool:

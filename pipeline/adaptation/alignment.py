@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.config.align import AlignConfig
+from pipeline.config.derived_set import disabled
 from pipeline.features.reader import StoreArrays, read_store
 from pipeline.features.store import Batch, StoreInfo, write_store
 
@@ -58,17 +59,27 @@ def pooled_utt(arrays: StoreArrays) -> np.ndarray:
     return arrays.utt.mean(axis=1)
 
 
+def _nothing_to_fit(cfg: AlignConfig, clips: int) -> str:
+    """Why no head is trained ("" when one is): switched off, or fewer than 2 clips with both sets."""
+    if not cfg.enabled:
+        return disabled("align")
+    if clips >= 2:
+        return ""
+    return f"align.split {cfg.split!r} has {clips} clip(s) with {cfg.video} and {cfg.audio}"
+
+
 def align(features: Path, names: list[str], fit_rows: np.ndarray, cfg: AlignConfig) -> int:
     """Write data/features/<cfg.name>: the mapped video vector of every clip that has the video set;
     returns how many clips the head was trained on. `fit_rows` index `names` (the training split).
-    With fewer than 2 such clips (no unlabeled pool, no video) every clip is marked absent."""
+    With align.enabled false, or fewer than 2 such clips (no unlabeled pool, no video), every clip is
+    marked absent."""
     video, audio = read_store(features / cfg.video, names), read_store(features / cfg.audio, names)
     both = fit_rows[video.ok[fit_rows] & audio.ok[fit_rows]]
     mapped = np.zeros((len(names), audio.utt.shape[2]), np.float32)
     ok, errors = video.ok, ["" if o else f"absent: no {cfg.video} vector" for o in video.ok]
-    if len(both) < 2:
+    reason = _nothing_to_fit(cfg, len(both))
+    if reason:
         ok = np.zeros(len(names), bool)
-        reason = f"align.split {cfg.split!r} has {len(both)} clip(s) with {cfg.video} and {cfg.audio}"
         errors = [f"absent: {reason}"] * len(names)
     else:
         x = _standardised(pooled_utt(video), both)

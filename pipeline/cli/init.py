@@ -29,6 +29,12 @@ def feature_sets(values: Params) -> dict[str, str]:
     return {name: s.modality for name, s in values.features.sets.items()}
 
 
+def _switches(before: Params, fused: list[str]) -> dict[str, bool]:
+    """align / adapt / prompt on only where train.sets fuses their set: otherwise only the ablation's
+    comparison reads it, and on real encoders that costs the most (`X.enabled: true` turns it back on)."""
+    return {f"{d.method}.enabled": d.name in fused for d in before.derived()}
+
+
 def _yaml_value(value: object) -> str:
     return '""' if value == "" else str(value)
 
@@ -67,14 +73,11 @@ def init(
                 + (f"{rarest[0]!r} has {rarest[1]}" if rarest[0] else "no train clip has a label")
             )
         before = validated(Params, load_params(params))  # each section; what spans them is init's to fix
-        known = {
-            **feature_sets(before),
-            before.align.name: "video",
-            before.adapt.name: "audio",
-            before.prompt.name: "video",
-        }
+        known = feature_sets(before)
+        known |= {d.name: known.get(d.frozen, "") for d in before.derived()}  # its source set's
         fused = {name: known.get(name, "") for name in before.train.sets}
         settings = params_for(profile, _project_path(manifest, root), before.train.folds, fused)
+        settings |= _switches(before, settings["train.sets"])
         set_keys(params, settings)
         values = check_params(params)
     counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())

@@ -11,7 +11,9 @@ from typing import Any
 import yaml
 
 from pipeline.cli.extraction_time import estimate
+from pipeline.config.ablation import SUBSETS
 from pipeline.config.demo import DEMO_MANIFEST
+from pipeline.config.derived_set import disabled
 from pipeline.config.params import Params
 from pipeline.corpus.profile import CorpusProfile
 
@@ -129,24 +131,41 @@ def _align(corpus: Corpus, _: Stage) -> str:
     cfg = corpus.values.align
     missing = corpus.missing("video") or corpus.missing("audio")
     if missing or not corpus.profile.count(cfg.split):
-        return missing or f"no {cfg.split} clips to train on: an all-absent set"
-    return f"{cfg.video} -> {cfg.audio} on {corpus.clips(cfg.split)} -> {cfg.name}"
+        return _derived(corpus, "align", missing or f"no {cfg.split} clips to train on: an all-absent set")
+    return _derived(corpus, "align", f"{cfg.video} -> {cfg.audio} on {corpus.clips(cfg.split)} -> {cfg.name}")
 
 
 def _adapt(corpus: Corpus, _: Stage) -> str:
     cfg = corpus.values.adapt
-    return corpus.missing("audio") or (
-        f"LoRA on {cfg.audio}'s encoder with the {corpus.profile.labeled.get(cfg.split, 0)} labeled "
-        f"{cfg.split} clips (and their noisy copies) -> {cfg.name}"
+    return _derived(
+        corpus,
+        "adapt",
+        corpus.missing("audio")
+        or f"LoRA on {cfg.audio}'s encoder with the {corpus.profile.labeled.get(cfg.split, 0)} labeled "
+        f"{cfg.split} clips (and their noisy copies) -> {cfg.name}",
     )
 
 
 def _prompt(corpus: Corpus, _: Stage) -> str:
     cfg = corpus.values.prompt
-    return corpus.missing("video") or (
-        f"prompt tuning on {cfg.video}'s frames with the {corpus.profile.labeled.get(cfg.split, 0)} labeled "
-        f"{cfg.split} clips (and their noisy copies) -> {cfg.name}"
+    return _derived(
+        corpus,
+        "prompt",
+        corpus.missing("video")
+        or f"prompt tuning on {cfg.video}'s frames with the {corpus.profile.labeled.get(cfg.split, 0)} "
+        f"labeled {cfg.split} clips (and their noisy copies) -> {cfg.name}",
     )
+
+
+def _derived(corpus: Corpus, section: str, work: str) -> str:
+    """A derived set's line: switched off, or its work and whether anything but the ablation reads it."""
+    values = corpus.values
+    if not getattr(values, section).enabled:
+        return f"off ({disabled(section)}: nothing fuses its set; true adds it to the ablation's comparison)"
+    derived = next(d for d in values.derived() if d.method == section)
+    if derived.name in values.train.sets or corpus.missing(values.features.sets[derived.frozen].modality):
+        return work
+    return f"{work}; only the ablation reads it ({section}.enabled: false skips it)"
 
 
 def _train(corpus: Corpus, _: Stage) -> str:
@@ -176,7 +195,12 @@ def _score_ov(corpus: Corpus, _: Stage) -> str:
 
 
 def _ablation(corpus: Corpus, _: Stage) -> str:
-    return "each feature set, modality and combination under the training protocol"
+    values = corpus.values
+    compared = [d.name for d in values.derived() if getattr(values, d.method).enabled]
+    if not values.ablation.adapted:
+        compared = []
+    adapted = f"{', '.join(compared)} against the sets they come from" if compared else "no adapted set"
+    return f"all sets, {SUBSETS[values.ablation.subsets]}; {adapted}"
 
 
 def _probe_layers(corpus: Corpus, _: Stage) -> str:

@@ -6,13 +6,14 @@ import re
 
 from pydantic import field_validator, model_validator
 
-from pipeline.config.base import Section, between
+from pipeline.config.base import between
+from pipeline.config.derived_set import DerivedSetConfig
 from pipeline.config.features import SetName
 
 ADAPTABLE = ("hubert", "wav2vec2", "wavlm", "data2vec-audio")  # encoders with q/k/v/out projections
 
 
-class AdaptConfig(Section):
+class AdaptConfig(DerivedSetConfig):
     name: SetName  # the feature set written and its adapter folder (data/models/<name>)
     audio: SetName  # the frozen audio set it adapts: its model, revision, layers and settings
     layers: list[int] | str = [2, 3]  # encoder layers (0-based) to adapt, or top:K (the probe's K best)

@@ -6,11 +6,12 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from pipeline.config.base import Section, between
+from pipeline.config.base import between
+from pipeline.config.derived_set import DerivedSetConfig
 from pipeline.config.features import SetName
 
 
-class AlignConfig(Section):
+class AlignConfig(DerivedSetConfig):
     name: SetName  # the feature set written (data/features/<name>)
     video: SetName  # frozen video set
     audio: SetName  # audio set whose space the video is mapped into

@@ -8,11 +8,13 @@ from typing import Any
 
 from pydantic import ValidationError, field_validator
 
+from pipeline.config.ablation import AblationConfig
 from pipeline.config.adapt import ADAPTABLE, AdaptConfig
 from pipeline.config.align import AlignConfig
 from pipeline.config.base import ParamError, Section, load_params, messages, report, validated
 from pipeline.config.corrupt import CorruptConfig
 from pipeline.config.demo import DEMO_MANIFEST, DemoConfig
+from pipeline.config.derived_set import Derived
 from pipeline.config.faces import FacesConfig
 from pipeline.config.features import OPENSMILE, FeaturesConfig, SetConfig
 from pipeline.config.layers import select_layers
@@ -38,6 +40,7 @@ class Params(Section):
     adapt: AdaptConfig
     prompt: PromptConfig
     train: TrainSection
+    ablation: AblationConfig = AblationConfig()
     ov: OVConfig = OVConfig()
     selftrain: SelfTrainSection
 
@@ -48,6 +51,14 @@ class Params(Section):
             raise ValueError(f"must be a non-empty list of distinct words, got {labels!r}")
         return labels
 
+    def derived(self) -> list[Derived]:
+        """Each derived set, the frozen set it is made from, and its stage (its params.yaml section too)."""
+        return [
+            Derived(self.align.name, self.align.video, "align"),
+            Derived(self.adapt.name, self.adapt.audio, "adapt"),
+            Derived(self.prompt.name, self.prompt.video, "prompt"),
+        ]
+
     def across(self) -> list[str]:
         """Problems no single section can see."""
         found = [self._sequence_problem(name) for name in self.train.views]
@@ -56,7 +67,17 @@ class Params(Section):
                 f"selftrain.fallback must be empty or one of {self.labels}, got {self.selftrain.fallback!r}"
             )
         found += [self._prompt_problem(), self._adapt_problem(), self._truth_problem(), self._gpu_problem()]
+        found += self._switched_off_problems()
         return [p for p in found if p]
+
+    def _switched_off_problems(self) -> list[str]:
+        """A set train.sets fuses cannot come from a stage that is switched off (it would be all absent)."""
+        return [
+            f"train.sets fuses {d.name!r}, which {d.method}.enabled: false leaves absent on every clip; set "
+            f"{d.method}.enabled: true or drop {d.name!r} from train.sets"
+            for d in self.derived()
+            if not getattr(self, d.method).enabled and d.name in self.train.sets
+        ]
 
     def _adapt_problem(self) -> str | None:
         """Adapters need a transformer audio encoder of a known family, and layers it has."""

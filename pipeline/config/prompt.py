@@ -6,11 +6,12 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from pipeline.config.base import Section, between
+from pipeline.config.base import between
+from pipeline.config.derived_set import DerivedSetConfig
 from pipeline.config.features import SetName
 
 
-class PromptConfig(Section):
+class PromptConfig(DerivedSetConfig):
     name: SetName  # the feature set written (data/features/<name>); prompts in data/models/<name>
     video: SetName  # a CLIP video set of features.sets: its model's text tower, its store's frame embeddings
     context: between(int, 1, 64) = 16  # learnable context vectors before each class name

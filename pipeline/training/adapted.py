@@ -5,30 +5,15 @@ labeled training clip."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config.derived_set import Derived
 from pipeline.config.params import Params
 from pipeline.config.train import TrainSection, ViewSpec
 from pipeline.training.run import LabeledSet, Scored, paired, score_subset
 from pipeline.training.views import View, load_views
 
 ROLES = ("alone_frozen", "alone_adapted", "fused_frozen", "fused_adapted")  # compared() keys, in order
-
-
-@dataclass(frozen=True)
-class Derived:
-    name: str  # the adapted set
-    frozen: str  # the set it came from
-    method: str  # the stage that wrote it
-
-
-def derived_sets(params: Params) -> list[Derived]:
-    return [
-        Derived(params.align.name, params.align.video, "align"),
-        Derived(params.adapt.name, params.adapt.audio, "adapt"),
-        Derived(params.prompt.name, params.prompt.video, "prompt"),
-    ]
 
 
 def compared(fused: list[str], pair: Derived, pairs: list[Derived]) -> dict[str, list[str]]:
@@ -71,20 +56,12 @@ def compare_adapted(
     """Per adapted set, the WAF of each comparison on each scored split and the paired difference, adapted
     minus frozen, alone and fused (with its bootstrap interval); `done` holds subsets already scored (keyed
     by their sets joined with +), which are not trained again."""
-    scores, loaded, results, pairs = dict(done or {}), {}, {}, derived_sets(params)
+    scores, loaded, results, pairs = dict(done or {}), {}, {}, params.derived()
     for pair in pairs:
         entry: dict = {"method": pair.method, "frozen": pair.frozen}
-        absent = [s for s in (pair.name, pair.frozen) if not (features / s).is_dir()]
-        if absent:
-            results[pair.name] = {**entry, "skipped": f"no store {features / absent[0]}"}
-            continue
-        if not _present(
-            _view(loaded, features, pair.frozen, view_spec(train, pair.frozen, pairs), data), data
-        ):
-            results[pair.name] = {
-                **entry,
-                "skipped": f"{pair.frozen} is absent on every labeled training clip",
-            }
+        skipped = _unscorable(pair, features, train, pairs, data, loaded)
+        if skipped:
+            results[pair.name] = {**entry, "skipped": skipped}
             continue
         for role, sets in compared(train.sets, pair, pairs).items():
             key = "+".join(sets)
@@ -100,6 +77,20 @@ def compare_adapted(
     return results
 
 
+def _unscorable(
+    pair: Derived, features: Path, train: TrainSection, pairs: list[Derived], data: LabeledSet, loaded: dict
+) -> str:
+    """Why `pair` cannot be compared ("" when it can): a store is missing, or no labeled training clip has
+    one of the two sets."""
+    for name in (pair.name, pair.frozen):
+        if not (features / name).is_dir():
+            return f"no store {features / name}"
+    for name in (pair.frozen, pair.name):
+        if not _present(_view(loaded, features, name, view_spec(train, name, pairs), data), data):
+            return f"{name} is absent on every labeled training clip"
+    return ""
+
+
 def _view(loaded: dict[str, View], features: Path, name: str, spec: ViewSpec, data: LabeledSet) -> View:
     if name not in loaded:
         loaded[name] = load_views({name: features / name}, {name: spec}, data.names)[0]
@@ -107,6 +98,6 @@ def _view(loaded: dict[str, View], features: Path, name: str, spec: ViewSpec, da
 
 
 def _present(view: View, data: LabeledSet) -> bool:
-    """Whether any labeled training clip has the set (a corpus without its modality has none: nothing to
-    compare, and training on it only costs time)."""
+    """Whether any labeled training clip has the set (a corpus without its modality has none, nor has a
+    switched-off stage's set: nothing to compare, and training on it only costs time)."""
     return bool(view.ok[data.train_rows].any())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -219,36 +218,12 @@ def trained_config(cfg: TrainConfig, summary: Path) -> TrainConfig:
     return cfg.model_copy(update={**update, **sets, "screen_sets": False})
 
 
-def ablation_subsets(views: list[View]) -> list[list[View]]:
-    """Each set alone, then every combination of modalities (all sets of each chosen modality together)."""
-    groups: dict[str, list[View]] = {}
-    for view in views:
-        groups.setdefault(view.group, []).append(view)
-    alone = [[v] for v in views if len(groups[v.group]) > 1]
-    together = [
-        [v for group in subset for v in groups[group]]
-        for size in range(1, len(groups) + 1)
-        for subset in combinations(groups, size)
-    ]
-    return alone + together
-
-
 @dataclass(frozen=True)
 class Scored:
     """One subset's predictions and WAF on each scored split: comparisons pair two on the same clips."""
 
     table: pd.DataFrame
     waf: dict[str, float | None]
-
-
-def ablation(
-    data: LabeledSet, views: list[View], labels: list[str], cfg: TrainConfig, splits: dict[str, str]
-) -> dict[str, Scored]:
-    """Every subset of ablation_subsets under the same protocol; WAF on each scored split."""
-    return {
-        "+".join(v.name for v in subset): score_subset(data, subset, labels, cfg, splits)
-        for subset in ablation_subsets(views)
-    }
 
 
 def score_subset(
