@@ -7,7 +7,7 @@ models. Checks that the source manifest is unchanged and the demo was not genera
 writes JSON.
 
 Run it in a scratch clone (it rewrites params.yaml and data/): git clone . /tmp/own && cd /tmp/own &&
-make .venv/.installed && .venv/bin/python bench/own_corpus.py
+make .venv/.installed && .venv/bin/python -m bench.own_corpus
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from bench.common import stage_table, timed_repro
 from pipeline.config.demo import DemoConfig
 from pipeline.demo.corpus import make_demo_corpus
 from pipeline.params_file import set_keys
@@ -41,9 +41,7 @@ def main() -> None:
     source = manifest.read_bytes()
     print(run("mer", "init", str(manifest)))
     set_keys(Path("params.yaml"), {"selftrain.truth": str(corpus / "unlabeled_truth.csv")})
-    start = time.perf_counter()
-    run("dvc", "repro")
-    seconds = time.perf_counter() - start
+    seconds, stages = timed_repro()
     metrics = {t: json.loads(Path(f"data/metrics/{t}.json").read_text()) for t in ("semi", "noise", "ov")}
     selftrain = json.loads(Path("data/metrics/selftrain.json").read_text())
     result = {
@@ -60,8 +58,9 @@ def main() -> None:
     print("| " + " | ".join(result) + " |")
     print("| " + " | ".join("---" for _ in result) + " |")
     print("| " + " | ".join(str(v) for v in result.values()) + " |")
+    print(stage_table(stages))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
+    args.out.write_text(json.dumps({**result, "stages_s": stages}, indent=2))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ must beat a plain logistic regression).
 
 For a corpus of ../shared/data (its README): write its table, `mer corpus import-csv --group`,
 `mer init`, add the real feature set (openSMILE ComParE_2016 for EmoDB; the real all-MiniLM-L6-v2 for
-MELD and EmoryNLP transcripts), then `dvc repro score@semi`. The pipeline's out-of-fold CV WAF (its
+MELD and EmoryNLP transcripts), then `dvc repro score@semi` (with --full the whole `dvc repro`, each
+stage timed). The pipeline's out-of-fold CV WAF (its
 grouped folds: speakers for EmoDB, dialogues / scenes for the transcripts) and, where the corpus has a
 test split (MELD: its dev split; EmoryNLP: test), its test WAF, stand next to a standardised scikit-learn
 LogisticRegression on the same pooled features under the same folds (test: one model on all train
@@ -13,7 +14,7 @@ with its interval. The corpora's withheld test parts are not here: nothing is tu
 
 Run it in a scratch clone (it rewrites params.yaml and data/):
   git clone . /tmp/real && cd /tmp/real && make .venv/.installed && \\
-  .venv/bin/python bench/real_corpora.py emodb --models linear,mlp,lightgbm
+  .venv/bin/python -m bench.real_corpora emodb --models linear,mlp,lightgbm
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bench.common import stage_table, timed_repro
 from pipeline.cli.report import seed_lines, selection_lines
 from pipeline.config.base import validated
 from pipeline.config.params import Params, load_params
@@ -152,12 +154,10 @@ def main() -> None:
     parser.add_argument("corpus", choices=sorted(CORPORA))
     parser.add_argument("--models", default="", help="train.model values to cross-validate in-process too")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--full", action="store_true", help="the whole `dvc repro`, not just score@semi")
     args = parser.parse_args()
     project(args.corpus, CORPORA[args.corpus]())
-    started = time.perf_counter()
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    subprocess.run(["dvc", "repro", "score@semi"], env=env, check=True, capture_output=True)
-    repro_s = time.perf_counter() - started
+    repro_s, stages = timed_repro() if args.full else timed_repro("score@semi")
 
     params = validated(Params, load_params(Path("params.yaml")))
     manifest = read_manifest(DERIVED_MANIFEST, params.labels, contained=False)
@@ -196,7 +196,9 @@ def main() -> None:
         "groups": int(len(set(data.groups[train_rows]))) if data.groups is not None else 0,
         "folds": cfg.folds,
         "feature_set": views[0].model,
-        "dvc_repro_score_semi_s": round(repro_s, 1),
+        "dvc_repro": "all" if args.full else "score@semi",
+        "dvc_repro_s": round(repro_s, 1),
+        "stages_s": stages,
         "rows": {
             name: {
                 "cv": scores(y_train, oof, ref_oof),
@@ -223,6 +225,7 @@ def main() -> None:
     report["selection"] = summary.get("selection")
     report["seeds"] = summary.get("seeds")
     print("\n".join(selection_lines(summary) + seed_lines(summary)))
+    print(f"dvc repro {report['dvc_repro']}: {report['dvc_repro_s']} s\n{stage_table(stages)}")
     out = args.out or Path(f"bench/results/real_{args.corpus}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
