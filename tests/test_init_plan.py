@@ -71,7 +71,7 @@ def test_an_audio_corpus_that_fuses_the_adapted_set_plans_adaptation_and_no_alig
     plan = _plan(project)
     assert plan["adapt"].startswith("LoRA on hubert's encoder with the 8 labeled train clips")
     assert plan["align"].startswith("off (align.enabled is false")  # init dropped clip_aligned: no video
-    assert plan["ablation"].endswith("; hubert_adapted against the sets they come from")
+    assert plan["ablation"].endswith("; hubert_adapted, each against its frozen set")
     params = load_params(project / "params.yaml")
     assert params["train"]["sets"] == ["hubert", "hubert_adapted"] and params["adapt"]["enabled"] is True
     assert plan["corrupt"].startswith("test -> test_noise (4 clips), train -> train_noise (8)")

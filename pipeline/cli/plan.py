@@ -199,7 +199,7 @@ def _ablation(corpus: Corpus, _: Stage) -> str:
     compared = [d.name for d in values.derived() if getattr(values, d.method).enabled]
     if not values.ablation.adapted:
         compared = []
-    adapted = f"{', '.join(compared)} against the sets they come from" if compared else "no adapted set"
+    adapted = f"{', '.join(compared)}, each against its frozen set" if compared else "no adapted set"
     return f"all sets, {SUBSETS[values.ablation.subsets]}; {adapted}"
 
 
