@@ -83,5 +83,5 @@ def init(
     counts = ", ".join(f"{split} {n}" for split, n in profile.splits.items())
     typer.echo(f"{manifest}: {len(loaded.rows)} clips ({counts})")
     typer.echo(f"wrote {params}: " + "; ".join(f"{k} = {_yaml_value(v)}" for k, v in settings.items()))
-    plan = plan_lines(root / "dvc.yaml", load_params(params), Corpus(profile, values))
+    plan = plan_lines(root / "dvc.yaml", values.model_dump(), Corpus(profile, values))
     typer.echo("\n".join(plan))

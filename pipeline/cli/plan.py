@@ -13,7 +13,7 @@ import yaml
 from pipeline.cli.extraction_time import estimate
 from pipeline.config.ablation import SUBSETS
 from pipeline.config.demo import DEMO_MANIFEST
-from pipeline.config.derived_set import disabled
+from pipeline.config.derived_set import Derived, disabled
 from pipeline.config.params import Params
 from pipeline.corpus.profile import CorpusProfile
 
@@ -36,10 +36,20 @@ class Corpus:
         total = self.profile.count(split)
         return f"the {total} {split} clips" if total else f"no {split} clips"
 
+    def derived(self, section: str) -> Derived:
+        """The set the stage of `section` (align, adapt, prompt) derives."""
+        return next(d for d in self.values.derived() if d.method == section)
+
+    def frozen_modality(self, section: str) -> str:
+        return self.values.features.sets[self.derived(section).frozen].modality
+
     def missing(self, modality: str) -> str:
         """Why a stage that needs `modality` writes an all-absent set ("" when the corpus has it)."""
         has = modality in self.profile.modalities
         return "" if has else f"no clip has {modality}: an all-absent set (seconds)"
+
+
+TUNING = {"adapt": "LoRA on {}'s encoder", "prompt": "prompt tuning on {}'s frames"}
 
 
 def dvc_stages(dvc_yaml: Path, params: dict[str, Any]) -> list[Stage]:
@@ -135,26 +145,15 @@ def _align(corpus: Corpus, _: Stage) -> str:
     return _derived(corpus, "align", f"{cfg.video} -> {cfg.audio} on {corpus.clips(cfg.split)} -> {cfg.name}")
 
 
-def _adapt(corpus: Corpus, _: Stage) -> str:
-    cfg = corpus.values.adapt
-    return _derived(
-        corpus,
-        "adapt",
-        corpus.missing("audio")
-        or f"LoRA on {cfg.audio}'s encoder with the {corpus.profile.labeled.get(cfg.split, 0)} labeled "
-        f"{cfg.split} clips (and their noisy copies) -> {cfg.name}",
+def _tuned(corpus: Corpus, stage: Stage) -> str:
+    """adapt / prompt: trained on the labeled clips of their split."""
+    derived, cfg = corpus.derived(stage.name), getattr(corpus.values, stage.name)
+    labeled = corpus.profile.labeled.get(cfg.split, 0)
+    work = (
+        f"{TUNING[stage.name].format(derived.frozen)} with the {labeled} labeled {cfg.split} clips "
+        f"(and their noisy copies) -> {derived.name}"
     )
-
-
-def _prompt(corpus: Corpus, _: Stage) -> str:
-    cfg = corpus.values.prompt
-    return _derived(
-        corpus,
-        "prompt",
-        corpus.missing("video")
-        or f"prompt tuning on {cfg.video}'s frames with the {corpus.profile.labeled.get(cfg.split, 0)} "
-        f"labeled {cfg.split} clips (and their noisy copies) -> {cfg.name}",
-    )
+    return _derived(corpus, stage.name, corpus.missing(corpus.frozen_modality(stage.name)) or work)
 
 
 def _derived(corpus: Corpus, section: str, work: str) -> str:
@@ -162,8 +161,7 @@ def _derived(corpus: Corpus, section: str, work: str) -> str:
     values = corpus.values
     if not getattr(values, section).enabled:
         return f"off ({disabled(section)}: nothing fuses its set; true adds it to the ablation's comparison)"
-    derived = next(d for d in values.derived() if d.method == section)
-    if derived.name in values.train.sets or corpus.missing(values.features.sets[derived.frozen].modality):
+    if corpus.derived(section).name in values.train.sets or corpus.missing(corpus.frozen_modality(section)):
         return work
     return f"{work}; only the ablation reads it ({section}.enabled: false skips it)"
 
@@ -228,8 +226,8 @@ DESCRIBE: dict[str, Callable[[Corpus, Stage], str]] = {
     "faces": _faces,
     "extract": _extract,
     "align": _align,
-    "adapt": _adapt,
-    "prompt": _prompt,
+    "adapt": _tuned,
+    "prompt": _tuned,
     "train": _train,
     "score": _score,
     "score_ov": _score_ov,
